@@ -1,0 +1,11 @@
+"""Pure torch/numpy: models, MNIST-style framing, prediction and safe checkpoints."""
+
+from model.checkpoint import CheckpointError, from_bytes, load, load_default, save, to_bytes
+from model.nets import KINDS, LinearDigits, build
+from model.predict import contributions, logits, predict_proba
+from model.preprocess import FRAMINGS, frame_batch, to_ink, to_mnist
+
+__all__ = [
+    "KINDS", "FRAMINGS", "CheckpointError", "LinearDigits", "build", "contributions", "frame_batch",
+    "from_bytes", "load", "load_default", "logits", "predict_proba", "save", "to_bytes", "to_ink", "to_mnist",
+]

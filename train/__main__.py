@@ -1,0 +1,112 @@
+"""Command line: ``python -m train [--preset NAME] [--lr ...] [--out model.safetensors]``.
+
+Every TrainConfig field has a flag; flags override the preset. Errors are one line, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import fields
+from pathlib import Path
+
+from tqdm import tqdm
+
+import model
+from train.config import PRESETS, TrainConfig
+from train.data import DataUnavailable, load_mnist
+from train.loop import TrainingDiverged, fit, run_metadata
+
+HELP = {
+    "model": "softmax | tutorial-sigmoid | one-vs-rest",
+    "optimizer": "sgd | sgd-momentum | adam",
+    "lr": "learning rate (0, 100]",
+    "batch_size": "digits per step",
+    "epochs": "passes over the data (1-200)",
+    "weight_decay": "L2 penalty",
+    "seed": "random seed",
+    "framing": "none | frame | frame+deskew",
+    "train_subset": "train on this many digits (10-60000)",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line instead of usage + message
+        self.exit(2, f"python -m train: error: {message} (see --help)\n")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = _Parser(prog="python -m train", description="Train a logistic regression on MNIST.")
+    p.add_argument("--preset", choices=sorted(PRESETS), default="recommended", help="starting settings")
+    for f in fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        if f.type in ("bool", bool):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help="augment each batch")
+        else:
+            kind = {"int": int, "float": float}.get(f.type, str)
+            p.add_argument(flag, type=kind, default=None, help=HELP.get(f.name))
+    p.add_argument("--out", type=Path, help="write the trained model here (safetensors)")
+    p.add_argument("--metrics-json", type=Path, help="write history, final accuracy and wall seconds here")
+    p.add_argument("--data-dir", type=Path, help="MNIST location (default: data/ or $DIGIT_STUDIO_DATA)")
+    p.add_argument("--dry-run", action="store_true", help="smoke run: 1 epoch on 1,000 digits")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p.parse_args(argv)
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    changes = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None}
+    if args.dry_run:
+        changes.update(epochs=1, train_subset=min(changes.get("train_subset", 1000), 1000))
+    return PRESETS[args.preset].replace(**changes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        cfg = config_from_args(args)
+    except ValueError as exc:
+        print(f"python -m train: error: {exc}", file=sys.stderr)
+        return 2
+    wall = time.perf_counter()
+    try:
+        data = load_mnist(args.data_dir, progress=lambda m: print(m, file=sys.stderr))
+    except DataUnavailable as exc:
+        print(f"python -m train: error: {exc}", file=sys.stderr)
+        return 1
+    net = model.build(cfg.model, seed=cfg.seed)
+    history, status = [], "finished"
+    bar = tqdm(total=cfg.epochs, unit="epoch", disable=args.quiet, file=sys.stderr, leave=False)
+    on_batch = (lambda s, n, _l: bar.update(1 / n)) if not args.quiet else None
+    try:
+        for m in fit(net, data, cfg, on_batch=on_batch):
+            history.append(m)
+            tqdm.write(f"epoch {m.epoch:3d}  train loss {m.train_loss:.4f}  test loss {m.test_loss:.4f}  "
+                       f"test acc {m.test_accuracy:.2%}  {m.seconds:.2f}s", file=sys.stderr)
+    except TrainingDiverged as exc:
+        bar.close()
+        print(f"python -m train: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        status = "stopped"
+    bar.close()
+    wall = time.perf_counter() - wall
+    if not history:
+        print("python -m train: stopped before the first epoch finished; nothing saved", file=sys.stderr)
+        return 1
+    meta = run_metadata(cfg, history, status)
+    print(f"{status}: test accuracy {meta['metrics']['test_accuracy']:.2%} after {len(history)} epochs, "
+          f"{meta['metrics']['train_seconds']:.2f}s training, {wall:.2f}s wall")
+    if args.out:
+        model.save(net, args.out, meta)
+        print(f"wrote {args.out}")
+    if args.metrics_json:
+        report = {**meta, "history": [h.to_dict() for h in history], "wall_seconds": wall}
+        args.metrics_json.parent.mkdir(parents=True, exist_ok=True)
+        args.metrics_json.write_text(json.dumps(report, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

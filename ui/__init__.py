@@ -1,0 +1,1 @@
+"""Streamlit views. Only this package and app.py import streamlit."""
