@@ -6,6 +6,20 @@ from model.predict import contributions, logits, predict_proba
 from model.preprocess import FRAMINGS, frame_batch, to_ink, to_mnist
 
 __all__ = [
-    "KINDS", "FRAMINGS", "CheckpointError", "LinearDigits", "build", "contributions", "frame_batch",
-    "from_bytes", "load", "load_default", "logits", "predict_proba", "save", "to_bytes", "to_ink", "to_mnist",
+    "KINDS",
+    "FRAMINGS",
+    "CheckpointError",
+    "LinearDigits",
+    "build",
+    "contributions",
+    "frame_batch",
+    "from_bytes",
+    "load",
+    "load_default",
+    "logits",
+    "predict_proba",
+    "save",
+    "to_bytes",
+    "to_ink",
+    "to_mnist",
 ]

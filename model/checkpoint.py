@@ -35,8 +35,13 @@ def to_bytes(net: LinearDigits, metadata: dict) -> bytes:
     framing = metadata.get("framing")
     if framing not in FRAMINGS:
         raise ValueError(f"metadata must name the framing the model was trained with ({', '.join(FRAMINGS)})")
-    header = {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": net.kind,
-              "framing_version": FRAMING_VERSION, **metadata}
+    header = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "kind": net.kind,
+        "framing_version": FRAMING_VERSION,
+        **metadata,
+    }
     tensors = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in net.state_dict().items()}
     return st_save(tensors, metadata={"digit_studio": json.dumps(header)})
 

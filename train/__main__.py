@@ -17,7 +17,7 @@ from tqdm import tqdm
 import model
 from train.config import PRESETS, TrainConfig
 from train.data import DataUnavailable, load_mnist
-from train.loop import TrainingDiverged, fit, run_metadata
+from train.loop import TrainingDiverged, fit, run_metadata, steps_per_epoch
 
 HELP = {
     "model": "softmax | tutorial-sigmoid | one-vs-rest",
@@ -77,13 +77,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     net = model.build(cfg.model, seed=cfg.seed)
     history, status = [], "finished"
-    bar = tqdm(total=cfg.epochs, unit="epoch", disable=args.quiet, file=sys.stderr, leave=False)
-    on_batch = (lambda s, n, _l: bar.update(1 / n)) if not args.quiet else None
+    total = cfg.epochs * steps_per_epoch(cfg, len(data.train_labels))
+    bar = tqdm(total=total, unit="step", disable=args.quiet, file=sys.stderr, leave=False, dynamic_ncols=True)
+    on_batch = (lambda _s, _n, _l: bar.update()) if not args.quiet else None
     try:
         for m in fit(net, data, cfg, on_batch=on_batch):
             history.append(m)
-            tqdm.write(f"epoch {m.epoch:3d}  train loss {m.train_loss:.4f}  test loss {m.test_loss:.4f}  "
-                       f"test acc {m.test_accuracy:.2%}  {m.seconds:.2f}s", file=sys.stderr)
+            tqdm.write(
+                f"epoch {m.epoch:3d}  train loss {m.train_loss:.4f}  test loss {m.test_loss:.4f}  "
+                f"test acc {m.test_accuracy:.2%}  {m.seconds:.2f}s",
+                file=sys.stderr,
+            )
     except TrainingDiverged as exc:
         bar.close()
         print(f"python -m train: error: {exc}", file=sys.stderr)
@@ -96,8 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         print("python -m train: stopped before the first epoch finished; nothing saved", file=sys.stderr)
         return 1
     meta = run_metadata(cfg, history, status)
-    print(f"{status}: test accuracy {meta['metrics']['test_accuracy']:.2%} after {len(history)} epochs, "
-          f"{meta['metrics']['train_seconds']:.2f}s training, {wall:.2f}s wall")
+    print(
+        f"{status}: test accuracy {meta['metrics']['test_accuracy']:.2%} after {len(history)} epochs, "
+        f"{meta['metrics']['train_seconds']:.2f}s training, {wall:.2f}s wall"
+    )
     if args.out:
         model.save(net, args.out, meta)
         print(f"wrote {args.out}")

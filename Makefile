@@ -1,0 +1,59 @@
+# Two commands on a fresh machine: `make run` serves the app, `make test` runs every test.
+# Each creates .venv and installs what it needs on first use.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test test-fast bench browser data lint screenshots default-model clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+# Debian's Chromium for the real-browser tests (Playwright's own browser download is not used).
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium with apt-get"; \
+	    (apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)); \
+	  else echo "no $(CHROMIUM) and not root: browser tests will skip (they fail under CI=true)"; fi; \
+	fi
+
+data: $(VENV)/.runtime
+	$(PY) -m train.data
+
+test: $(VENV)/.dev browser data
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+
+# Unit tests only: no MNIST, no browser.
+test-fast: $(VENV)/.dev
+	$(PY) -m pytest -m "not integration and not browser"
+
+bench: $(VENV)/.dev data
+	$(PY) -m bench
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+screenshots: $(VENV)/.dev browser
+	$(PY) -m bench.screenshots
+
+# Rebuild the shipped model exactly as it was made.
+default-model: $(VENV)/.runtime data
+	$(PY) -m train --preset recommended --out assets/default_model.safetensors --metrics-json assets/default_model.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,13 @@
+"""Run every benchmark: python -m bench [speed|accuracy|latency|prep ...]."""
+
+import sys
+
+from bench import accuracy, latency, prep, speed
+
+BENCHES = {"prep": prep.main, "latency": latency.main, "speed": speed.main, "accuracy": accuracy.main}
+
+if __name__ == "__main__":
+    names = sys.argv[1:] or list(BENCHES)
+    for name in names:
+        print(f"\n== {name} ==", flush=True)
+        BENCHES[name]()

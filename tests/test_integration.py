@@ -1,0 +1,38 @@
+"""The real MNIST: provisioning, the recommended preset, and the shipped model."""
+
+import numpy as np
+import pytest
+
+import model
+from train import PRESETS, evaluate, fit
+from train.data import IDX_MD5, raw_dir, verify_idx
+
+pytestmark = pytest.mark.integration
+
+
+def test_provisioned_files_match_the_official_checksums(mnist):
+    verify_idx(raw_dir())
+    assert len(IDX_MD5) == 4
+    assert mnist.train_images.shape == (60_000, 28, 28) and mnist.test_images.shape == (10_000, 28, 28)
+    assert np.bincount(mnist.test_labels.numpy()).tolist()[:2] == [980, 1135]
+
+
+def test_recommended_preset_reaches_95_percent(mnist):
+    cfg = PRESETS["recommended"]
+    net = model.build(cfg.model, seed=cfg.seed)
+    history = list(fit(net, mnist, cfg))
+    assert history[-1].test_accuracy >= 0.95
+
+
+def test_shipped_model_scores_95_percent_on_the_test_set(mnist):
+    net = model.load_default()
+    framed = mnist.framed(net.metadata["framing"])
+    _, acc = evaluate(net, framed.test_x, framed.test_y)
+    assert acc >= 0.95
+    assert acc == pytest.approx(net.metadata["metrics"]["test_accuracy"], abs=1e-4)  # reproducible
+
+
+def test_framing_mnist_keeps_it_mnist(mnist):
+    raw = mnist.test_images[:500].float() / 255
+    framed = mnist.framed("frame").test_x[:500]
+    assert float((framed - raw).abs().mean()) < 0.05  # MNIST is already framed this way

@@ -1,0 +1,123 @@
+"""Framing checked on hand-made images whose answer is known."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from model.preprocess import BOX, CENTRE, frame_batch, to_ink, to_mnist
+
+ys = np.arange(28) + 0.5
+
+
+def centre_of_mass(img):
+    m = img.sum()
+    return (img.sum(1) @ ys) / m, (img.sum(0) @ ys) / m
+
+
+def ink_extent(img):
+    """Height and width in pixels, counting partly covered edge pixels by their coverage."""
+    return float(img.max(1).sum() / img.max()), float(img.max(0).sum() / img.max())
+
+
+def canvas(h=280, w=280):
+    return np.zeros((h, w), np.uint8)
+
+
+@pytest.mark.parametrize("framing", ["frame", "frame+deskew"])
+def test_off_centre_square_comes_back_centred_and_20px(framing):
+    img = canvas()
+    img[10:70, 200:260] = 255  # top-right corner, 60 px
+    out = to_mnist(img, framing)
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1
+    cy, cx = centre_of_mass(out)
+    assert cy == pytest.approx(CENTRE, abs=0.05) and cx == pytest.approx(CENTRE, abs=0.05)
+    assert out.sum() == pytest.approx(BOX * BOX, rel=0.02)  # a filled 20x20 square
+    assert ink_extent(out) == pytest.approx((BOX, BOX), abs=0.1)
+
+
+def test_aspect_ratio_is_kept():
+    img = canvas()
+    img[40:240, 100:150] = 255  # 200 tall, 50 wide
+    h, w = ink_extent(to_mnist(img, "frame"))
+    assert h == pytest.approx(BOX, abs=0.1) and w == pytest.approx(5, abs=0.1)
+
+
+def test_blank_and_faint_images_give_none():
+    assert to_mnist(canvas()) is None
+    assert to_mnist(np.zeros((280, 280, 4), np.uint8)) is None
+    faint = canvas()
+    faint[100:110, 100:110] = 3
+    assert to_mnist(faint) is None
+
+
+def test_light_background_is_inverted():
+    dark, light = canvas(), np.full((280, 280), 255, np.uint8)
+    dark[50:200, 120:160] = 255
+    light[50:200, 120:160] = 0
+    np.testing.assert_allclose(to_mnist(light), to_mnist(dark), atol=1e-6)
+
+
+def test_rgba_ink_in_alpha_or_in_colour_frames_the_same():
+    opaque = np.zeros((280, 280, 4), np.uint8)
+    opaque[..., 3] = 255
+    opaque[60:220, 130:150, :3] = 255  # white stroke on opaque black
+    transparent = np.zeros((280, 280, 4), np.uint8)
+    transparent[60:220, 130:150] = 255  # white stroke on a transparent canvas
+    dark_stroke = np.zeros((280, 280, 4), np.uint8)
+    dark_stroke[60:220, 130:150, 3] = 255  # black stroke on a transparent canvas
+    ref = to_mnist(opaque)
+    np.testing.assert_allclose(to_mnist(transparent), ref, atol=1e-6)
+    np.testing.assert_allclose(to_mnist(dark_stroke), ref, atol=1e-6)
+
+
+def test_pil_input_matches_array_input():
+    img = canvas()
+    img[30:250, 60:90] = 255
+    np.testing.assert_allclose(to_mnist(Image.fromarray(img)), to_mnist(img), atol=1e-6)
+    rgb = Image.fromarray(np.stack([255 - img] * 3, -1))  # black on white photo
+    np.testing.assert_allclose(to_mnist(rgb), to_mnist(img), atol=1e-6)
+
+
+def test_deskew_makes_a_slanted_stroke_upright():
+    img = canvas()
+    for y in range(40, 240):  # a line leaning right by 0.5 px per row
+        x = 100 + (240 - y) // 2
+        img[y, x - 8 : x + 8] = 255
+    plain, upright = to_mnist(img, "frame"), to_mnist(img, "frame+deskew")
+    _, w_plain = ink_extent(plain)
+    _, w_upright = ink_extent(upright)
+    assert w_upright < 3.5 < 6 < w_plain  # the slant is gone: a thin vertical bar
+
+
+def test_none_is_a_plain_resize():
+    img = canvas()
+    img[0:140, 0:140] = 255  # top-left quarter
+    out = to_mnist(img, "none")
+    assert out[:14, :14].min() == pytest.approx(1) and out[14:, :].max() == 0
+
+
+def test_batch_matches_single_and_mnist_sized_digits_stay_put():
+    rng = np.random.default_rng(0)
+    imgs = np.zeros((3, 28, 28), np.float32)
+    imgs[:, 4:24, 10:18] = 1.0  # MNIST-like: 20 px tall, already centred
+    imgs[1:, 4:24, 10:18] *= rng.uniform(0.5, 1, (2, 20, 8))
+    batch = frame_batch(torch.from_numpy(imgs), "frame").numpy()
+    for i in range(3):
+        np.testing.assert_allclose(batch[i], to_mnist(imgs[i], "frame"), atol=1e-5)
+    assert ink_extent(batch[0])[0] == pytest.approx(BOX, abs=0.5)
+
+
+def test_unknown_framing_and_bad_shapes_are_refused():
+    with pytest.raises(ValueError, match="framing"):
+        to_mnist(canvas(), "crop")
+    with pytest.raises(ValueError, match="shape"):
+        to_ink(np.zeros((4, 4, 4, 4)))
+
+
+def test_sixteen_bit_input_is_scaled():
+    img = np.zeros((100, 100), np.uint16)
+    img[20:80, 45:55] = 65535
+    ink = to_ink(Image.fromarray(img))
+    assert ink.max() == pytest.approx(1.0) and ink[0, 0] == 0
