@@ -23,6 +23,7 @@ class LinearDigits(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.linear = nn.Linear(N_PIXELS, N_CLASSES)
+        self.metadata: dict = {}  # framing, config and metrics, once trained or loaded
 
     def scores(self, x: torch.Tensor) -> torch.Tensor:
         """Logits z = Wx + b, shape (N,10), for images (N,28,28) or (N,784) in [0,1]."""

@@ -34,7 +34,7 @@ def test_loss_and_gradients_match_the_oracle(kind, batch):
     b = net.linear.bias.detach().clone().requires_grad_()
     ref = oracle_loss(kind, x.reshape(16, -1) @ w.T + b, y)
     ref.backward()
-    assert ours[0] == pytest.approx(float(ref), rel=1e-6)
+    assert ours[0] == pytest.approx(ref.item(), rel=1e-6)
     torch.testing.assert_close(ours[1], w.grad)
     torch.testing.assert_close(ours[2], b.grad)
 

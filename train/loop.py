@@ -41,6 +41,7 @@ class EpochMetrics:
     test_loss: float
     test_accuracy: float
     seconds: float
+    partial: bool = False  # a stopped run's last, unfinished epoch
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)

@@ -1,0 +1,102 @@
+"""Background training jobs and the slots that bound them."""
+
+import threading
+import time
+
+import pytest
+
+from tests.conftest import synthetic_mnist
+from train import Mnist, TrainConfig
+from train.job import FAILED, FINISHED, QUEUED, STOPPED, TrainingJob, TrainingSlots
+
+CFG = TrainConfig(framing="none", epochs=3, batch_size=32, lr=0.05)
+
+
+def wait_for(predicate, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+@pytest.fixture
+def data():
+    d = synthetic_mnist()
+    return lambda: d
+
+
+def test_a_job_trains_and_hands_over_an_eval_model_with_metadata(data):
+    job = TrainingJob(CFG, data, TrainingSlots(1)).start()
+    job.join(60)
+    assert job.state == FINISHED and len(job.history) == 3 and job.progress == 1
+    assert not job.net.training and job.net.metadata["status"] == "finished"
+    assert job.net.metadata["metrics"]["test_accuracy"] == job.history[-1].test_accuracy
+
+
+def test_stop_mid_epoch_keeps_a_scored_partial_model(data):
+    gate = threading.Event()
+    job = TrainingJob(CFG.replace(epochs=200, batch_size=1), data, TrainingSlots(1))
+    original = job._on_batch
+
+    def slow(step, steps, loss):
+        original(step, steps, loss)
+        if step == 5:
+            gate.set()
+
+    job._on_batch = slow
+    job.start()
+    gate.wait(30)
+    job.stop()
+    job.join(30)
+    assert job.state == STOPPED and job.net is not None
+    last = job.history[-1]
+    assert last.partial and 0 <= last.test_accuracy <= 1 and len(last.batch_losses) >= 5
+    assert job.net.metadata["status"] == "stopped"
+
+
+def test_divergence_fails_with_a_message_and_no_model():
+    d = synthetic_mnist()
+    noisy = Mnist(d.train_images, d.train_labels.flip(0), d.test_images, d.test_labels)  # unlearnable labels
+    job = TrainingJob(CFG.replace(optimizer="sgd", lr=100), lambda: noisy, TrainingSlots(1)).start()
+    job.join(30)
+    assert job.state == FAILED and "learning rate 100 is too high" in job.message and job.net is None
+
+
+def test_any_failure_is_a_message_and_no_model(data):
+    job = TrainingJob(CFG, data, TrainingSlots(1))
+    job.load_data = lambda: (_ for _ in ()).throw(RuntimeError("disk on fire"))
+    job.start().join(30)
+    assert job.state == FAILED and "disk on fire" in job.message and job.net is None
+
+
+def test_jobs_beyond_capacity_wait_in_line_and_report_their_position(data):
+    slots = TrainingSlots(1)
+    release = threading.Event()
+
+    def blocking_data():
+        release.wait(30)
+        return data()
+
+    first = TrainingJob(CFG, blocking_data, slots).start()
+    wait_for(lambda: slots.busy == 1)
+    second = TrainingJob(CFG, data, slots).start()
+    third = TrainingJob(CFG, data, slots).start()
+    wait_for(lambda: third.queue_position == 2)
+    assert second.state == QUEUED and second.queue_position == 1
+    third.stop()  # leaving the line frees its place at once
+    wait_for(lambda: third.state == STOPPED)
+    assert third.net is None and second.queue_position == 1
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert first.state == second.state == FINISHED
+    assert slots.busy == 0
+
+
+def test_default_capacity_is_the_core_count(monkeypatch):
+    import os
+
+    monkeypatch.delenv("DIGIT_STUDIO_TRAIN_SLOTS", raising=False)
+    assert TrainingSlots().capacity == (os.cpu_count() or 1)
+    monkeypatch.setenv("DIGIT_STUDIO_TRAIN_SLOTS", "3")
+    assert TrainingSlots().capacity == 3

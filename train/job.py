@@ -1,0 +1,172 @@
+"""A training run in a background thread, with progress to poll and a stop flag.
+
+The app starts one per browser session, so drawing and other sessions never wait on it and
+widgets never interrupt it. At most ``TrainingSlots.capacity`` jobs train at once on a server;
+the others wait in line and report their position.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import model
+from model.nets import LinearDigits
+from train.config import TrainConfig
+from train.data import Mnist
+from train.loop import EpochMetrics, TrainingDiverged, evaluate, fit, run_metadata, steps_per_epoch
+
+QUEUED, PREPARING, RUNNING, FINISHED, STOPPED, FAILED = "queued", "preparing", "running", "finished", "stopped", "failed"
+DONE = (FINISHED, STOPPED, FAILED)
+
+
+class _Stop(Exception):
+    """Raised from the batch callback to leave fit() after the current step."""
+
+
+class TrainingSlots:
+    """A first-come, first-served limit on concurrent trainings."""
+
+    def __init__(self, capacity: int | None = None) -> None:
+        self.capacity = max(1, capacity or int(os.environ.get("DIGIT_STUDIO_TRAIN_SLOTS", 0)) or os.cpu_count() or 1)
+        self._cond = threading.Condition()
+        self._running: set[int] = set()
+        self._waiting: list[int] = []
+
+    def position(self, ticket: int) -> int:
+        """0 while running (or not waiting), else 1-based place in line."""
+        with self._cond:
+            return self._waiting.index(ticket) + 1 if ticket in self._waiting else 0
+
+    def acquire(self, ticket: int, cancelled: Callable[[], bool]) -> bool:
+        """Wait for a slot; False if ``cancelled()`` became true first."""
+        with self._cond:
+            self._waiting.append(ticket)
+            try:
+                while not (self._waiting[0] == ticket and len(self._running) < self.capacity):
+                    if cancelled():
+                        return False
+                    self._cond.wait(0.2)
+                self._running.add(ticket)
+                return True
+            finally:
+                self._waiting.remove(ticket)
+                self._cond.notify_all()
+
+    def release(self, ticket: int) -> None:
+        with self._cond:
+            self._running.discard(ticket)
+            self._cond.notify_all()
+
+    @property
+    def busy(self) -> int:
+        with self._cond:
+            return len(self._running)
+
+
+@dataclass
+class TrainingJob:
+    """One training run. Read its fields from any thread; they only ever grow or advance."""
+
+    cfg: TrainConfig
+    load_data: Callable[[], Mnist]
+    slots: TrainingSlots
+    name: str = ""
+    state: str = QUEUED
+    message: str = "Waiting to start…"
+    history: list[EpochMetrics] = field(default_factory=list)
+    step: int = 0  # steps done in the current epoch
+    epoch_losses: list[float] = field(default_factory=list)  # batch losses of the current epoch
+    steps: int = 0  # steps per epoch
+    net: LinearDigits | None = None
+    error: str | None = None
+    metadata: dict | None = None
+    started: float = field(default_factory=time.time)
+    queued_seconds: float = 0.0
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+
+    def start(self) -> TrainingJob:
+        self._thread = threading.Thread(target=self._run, name=f"train-{id(self)}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the run to end after its current step; it keeps the partial model."""
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def done(self) -> bool:
+        return self.state in DONE
+
+    @property
+    def queue_position(self) -> int:
+        return self.slots.position(id(self)) if self.state == QUEUED else 0
+
+    @property
+    def progress(self) -> float:
+        """0..1 across all epochs."""
+        if not self.steps:
+            return 0.0
+        return min(1.0, (len(self.history) * self.steps + self.step) / (self.cfg.epochs * self.steps))
+
+    def _on_batch(self, step: int, steps: int, loss: float) -> None:
+        self.step, self.steps = step, steps
+        self.epoch_losses.append(loss)
+        if self._stop.is_set():
+            raise _Stop
+
+    def _run(self) -> None:
+        queued_at = time.perf_counter()
+        if not self.slots.acquire(id(self), self._stop.is_set):
+            self.state, self.message = STOPPED, "Stopped before it started."
+            return
+        self.queued_seconds = time.perf_counter() - queued_at
+        try:
+            self._train()
+        finally:
+            self.slots.release(id(self))
+
+    def _train(self) -> None:
+        self.state, self.message = PREPARING, "Preparing the data…"
+        try:
+            data = self.load_data()
+            data.framed(self.cfg.framing)
+            net = model.build(self.cfg.model, seed=self.cfg.seed)
+            self.steps = steps_per_epoch(self.cfg, len(data.train_labels))
+            self.state, self.message = RUNNING, "Training…"
+            epoch_start = time.perf_counter()
+            for m in fit(net, data, self.cfg, on_batch=self._on_batch):
+                self.history.append(m)
+                self.step, self.epoch_losses = 0, []
+                epoch_start = time.perf_counter()
+                self.message = f"Epoch {m.epoch}/{self.cfg.epochs}: test accuracy {m.test_accuracy:.1%}"
+            status = FINISHED
+        except _Stop:
+            status = STOPPED
+        except TrainingDiverged as exc:
+            self.error, self.state, self.message = str(exc), FAILED, str(exc)
+            return
+        except Exception as exc:  # surfaced to the user as a message, never as a traceback
+            self.error, self.state = f"{type(exc).__name__}: {exc}", FAILED
+            self.message = f"Training failed: {self.error}"
+            return
+        if status == STOPPED and (not self.history or self.step):
+            # Stopped mid-epoch: score the partial model so it can be compared and kept.
+            framed = data.framed(self.cfg.framing)
+            loss, acc = evaluate(net, framed.test_x, framed.test_y)
+            losses = list(self.epoch_losses)
+            train_loss = sum(losses) / len(losses) if losses else loss
+            seconds = time.perf_counter() - epoch_start
+            self.history.append(EpochMetrics(len(self.history) + 1, train_loss, losses, loss, acc, seconds, True))
+        self.metadata = run_metadata(self.cfg, self.history, status)
+        self.net = net.eval()
+        self.net.metadata = self.metadata
+        self.state, self.message = status, f"{status.capitalize()}: test accuracy {self.history[-1].test_accuracy:.1%}"
