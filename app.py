@@ -1,18 +1,21 @@
-"""Digit Studio: draw a digit, a logistic regression trained on MNIST classifies it."""
+"""Digit Studio: draw a digit, a logistic regression trained on MNIST classifies it.
+
+Layout and wiring only: every tab and panel is a module in ui/.
+"""
 
 import streamlit as st
 
-import model
-from ui import draw
+from ui import data_tab, draw, inside, sidebar, sigmoid, state, training
 
 st.set_page_config(page_title="Digit Studio", page_icon="✏️", layout="wide")
-
-
-@st.cache_resource
-def shipped_model() -> model.LinearDigits:
-    """Read-only and shared by every session: the model that ships in assets/."""
-    return model.load_default()
-
+state.init()
+sidebar.render()
 
 st.title("Digit Studio")
-draw.render(shipped_model())
+TABS = {"Draw": draw, "Training": training, "Sigmoid": sigmoid, "Inside the model": inside, "Data": data_tab}
+tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
+for (name, view), tab in zip(TABS.items(), tabs, strict=True):
+    # Only the open tab runs, except Draw: its canvas must stay mounted to keep the drawing.
+    if tab.open or name == "Draw":
+        with tab:
+            view.render()

@@ -3,7 +3,7 @@
 from model.checkpoint import CheckpointError, from_bytes, load, load_default, save, to_bytes
 from model.nets import KINDS, LinearDigits, build
 from model.predict import contributions, logits, predict_proba
-from model.preprocess import FRAMINGS, frame_batch, to_ink, to_mnist
+from model.preprocess import FRAMINGS, frame_batch, framing_steps, to_ink, to_mnist
 
 __all__ = [
     "KINDS",
@@ -13,6 +13,7 @@ __all__ = [
     "build",
     "contributions",
     "frame_batch",
+    "framing_steps",
     "from_bytes",
     "load",
     "load_default",

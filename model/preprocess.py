@@ -162,6 +162,36 @@ def to_ink(image) -> np.ndarray:
     return gray
 
 
+class UnreadableImage(ValueError):
+    """An upload that is not an image we can safely read; the message says why."""
+
+
+MAX_PIXELS = 4096 * 4096  # a photo of a digit needs far less; bigger is refused before decoding
+
+
+def open_image(data: bytes) -> Image.Image:
+    """Decode uploaded bytes into a PIL image, refusing non-images, damage and decompression bombs."""
+    import io
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+            if img.width * img.height > MAX_PIXELS:
+                raise UnreadableImage(f"the image is {img.width}×{img.height} pixels; at most {MAX_PIXELS:,} allowed")
+            img.load()
+    except UnreadableImage:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UnreadableImage("the image is far too large (a decompression bomb?)") from None
+    except Image.UnidentifiedImageError:
+        raise UnreadableImage("it is not an image format we can read (PNG, JPEG, GIF, BMP, WebP)") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise UnreadableImage(f"the image is damaged or truncated ({exc})") from None
+    return img
+
+
 def _light_background(gray: np.ndarray) -> bool:
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     return float(np.median(border)) > 0.5
@@ -177,3 +207,31 @@ def to_mnist(image, framing: str = "frame+deskew") -> np.ndarray | None:
     if ink.size == 0 or float(ink.max()) < INK * 2:
         return None
     return frame_batch(torch.from_numpy(ink)[None], framing)[0].numpy()
+
+
+def framing_steps(image, framing: str = "frame+deskew") -> dict | None:
+    """The framing shown step by step, for display: ink, its bounding box, the crop scaled to
+    20 px, and the final 28x28 (computed by the same ``frame_batch`` as everything else)."""
+    _check_framing(framing)
+    ink = to_ink(image)
+    if ink.size == 0 or float(ink.max()) < INK * 2:
+        return None
+    framed = frame_batch(torch.from_numpy(ink)[None], framing)[0].numpy()
+    if framing == "none":
+        return {
+            "framing": framing,
+            "ink": ink,
+            "box": (0, ink.shape[0], 0, ink.shape[1]),
+            "scaled": framed,
+            "framed": framed,
+        }
+    p = frame_params(torch.from_numpy(ink)[None], deskew=False)
+    top, bottom, left, right = (int(round(float(v[0]))) for v in (p.top, p.bottom, p.left, p.right))
+    crop = ink[top:bottom, left:right]
+    s = BOX / max(crop.shape)
+    size = (max(1, round(crop.shape[1] * s)), max(1, round(crop.shape[0] * s)))
+    small = np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BOX), dtype=np.float32)
+    scaled = np.zeros((SIZE, SIZE), np.float32)  # on the 28x28 field, box-centred, to compare with the result
+    y0, x0 = (SIZE - small.shape[0]) // 2, (SIZE - small.shape[1]) // 2
+    scaled[y0 : y0 + small.shape[0], x0 : x0 + small.shape[1]] = small
+    return {"framing": framing, "ink": ink, "box": (top, bottom, left, right), "scaled": scaled, "framed": framed}

@@ -19,7 +19,14 @@ from train.config import TrainConfig
 from train.data import Mnist
 from train.loop import EpochMetrics, TrainingDiverged, evaluate, fit, run_metadata, steps_per_epoch
 
-QUEUED, PREPARING, RUNNING, FINISHED, STOPPED, FAILED = "queued", "preparing", "running", "finished", "stopped", "failed"
+QUEUED, PREPARING, RUNNING, FINISHED, STOPPED, FAILED = (
+    "queued",
+    "preparing",
+    "running",
+    "finished",
+    "stopped",
+    "failed",
+)
 DONE = (FINISHED, STOPPED, FAILED)
 
 

@@ -1,4 +1,4 @@
-"""Draw tab: the canvas, what the model sees, and its prediction."""
+"""Draw tab: canvas or upload, the prediction, what the model sees and why it decided."""
 
 from __future__ import annotations
 
@@ -6,30 +6,130 @@ import numpy as np
 import streamlit as st
 
 import model
-from ui import canvas
+from model.preprocess import UnreadableImage, open_image
+from ui import canvas, state
+from ui.plots import bar_spec, colorize, enlarge
 
 PROMPT = "Draw a digit from 0 to 9 in the black box: one stroke is enough to start."
+INPUT_DRAW, INPUT_UPLOAD = "Draw", "Upload an image"
 
 
-def classify(net: model.LinearDigits, image) -> tuple[np.ndarray, np.ndarray] | None:
-    """Frame ``image`` the way ``net`` was trained and return (framed 28x28, probabilities)."""
-    framed = model.to_mnist(image, framing=net.metadata["framing"])
-    if framed is None:
+def classify(net: model.LinearDigits, image) -> dict | None:
+    """Frame ``image`` the way ``net`` was trained; probabilities, logits and the framing steps."""
+    steps = model.framing_steps(image, framing=net.metadata["framing"])
+    if steps is None:
         return None
-    return framed, model.predict_proba(net, framed)[0]
+    framed = steps["framed"]
+    z = model.logits(net, framed)[0]
+    proba = model.predict_proba(net, framed)[0]
+    return {"steps": steps, "framed": framed, "logits": z, "proba": proba}
 
 
-def render(net: model.LinearDigits) -> None:
-    left, right = st.columns([3, 2], gap="large")
+def _clear() -> None:
+    st.session_state.canvas_version = st.session_state.get("canvas_version", 0) + 1
+
+
+def _model_selector() -> state.ModelEntry:
+    entries = state.models()
+    st.selectbox(
+        "Model",
+        list(entries),
+        format_func=lambda k: entries[k].label,
+        key="model_key",
+        help="The shipped model, or one you trained in this session (newest is selected).",
+    )
+    return state.current()
+
+
+def _input_image() -> np.ndarray | None:
+    mode = (
+        st.segmented_control(
+            "Input", [INPUT_DRAW, INPUT_UPLOAD], default=INPUT_DRAW, key="input_mode", label_visibility="collapsed"
+        )
+        or INPUT_DRAW
+    )
+    if mode == INPUT_UPLOAD:
+        upload = st.file_uploader(
+            "Upload a PNG or JPEG of one digit", type=["png", "jpg", "jpeg", "gif", "bmp", "webp"], key="upload"
+        )
+        if upload is None:
+            return None
+        try:
+            img = open_image(upload.getvalue())
+        except UnreadableImage as exc:
+            st.warning(f"That file cannot be used: {exc}")
+            return None
+        st.image(img.convert("RGB"), caption=upload.name, width=280)
+        return img
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    width = c1.slider("Stroke width", 6, 40, 22, key="stroke_width")
+    c2.button("Clear", on_click=_clear, help="Empty the canvas (the toolbar above it also has undo).")
+    return canvas.draw(key=f"canvas-{st.session_state.get('canvas_version', 0)}", stroke_width=width)
+
+
+def _with_box(ink: np.ndarray, box: tuple[int, int, int, int], size: int = 140) -> np.ndarray:
+    """The ink image, shrunk for display, with its bounding box in orange."""
+    h, w = ink.shape
+    step = max(1, max(h, w) // size)
+    rgb = np.repeat((ink[::step, ::step] * 255).astype(np.uint8)[..., None], 3, 2)
+    top, bottom, left, right = (int(v) // step for v in box)
+    bottom, right = min(bottom, rgb.shape[0] - 1), min(right, rgb.shape[1] - 1)
+    for r, c in (
+        (slice(top, top + 2), slice(left, right + 1)),
+        (slice(bottom - 1, bottom + 1), slice(left, right + 1)),
+        (slice(top, bottom + 1), slice(left, left + 2)),
+        (slice(top, bottom + 1), slice(right - 1, right + 1)),
+    ):
+        rgb[r, c] = (232, 89, 12)
+    return rgb
+
+
+def _explain(entry: state.ModelEntry, result: dict) -> None:
+    proba, z, framed = result["proba"], result["logits"], result["framed"]
+    order = np.argsort(-proba)
+    best, second = int(order[0]), int(order[1])
+    st.markdown("**Why:** each pixel's contribution *weight × ink* to the score")
+    contrib = model.contributions(entry.net, framed)
+    lim = float(np.abs(contrib[[best, second]]).max()) or 1.0
+    bias = entry.net.linear.bias.detach().numpy()
+    cols = st.columns(2)
+    for col, d in zip(cols, (best, second), strict=True):
+        col.image(
+            colorize(contrib[d], limit=lim, scale=6),
+            width=168,
+            caption=f"for {d}: pixels {contrib[d].sum():+.1f}, bias {bias[d]:+.1f} → score {z[d]:+.1f}",
+        )
+    st.caption(
+        "Red pixels push towards the digit, blue against it. For a linear model this is exact, not an "
+        "approximation: the score is the sum of these contributions plus the bias."
+    )
+
+
+def render() -> None:
+    entry = _model_selector()
+    left, right = st.columns([1, 1], gap="large")
     with left:
-        image = canvas.draw()
-    result = classify(net, image) if image is not None else None
+        image = _input_image()
+    result = classify(entry.net, image) if image is not None else None
+    st.session_state.last_result = result
     with right:
         if result is None:
             st.info(PROMPT)
             return
-        framed, proba = result
+        proba = result["proba"]
         digit = int(proba.argmax())
-        st.metric("Prediction", str(digit), help="The class with the highest probability.")
-        st.caption(f"Confidence {proba[digit]:.0%}")
-        st.image(framed, caption="What the model sees: 28×28, framed like MNIST", width=168, clamp=True)
+        m1, m2 = st.columns(2)
+        m1.metric("Prediction", str(digit), help="The class with the highest probability.")
+        m2.metric("Confidence", f"{proba[digit]:.0%}")
+        if entry.net.kind == "one-vs-rest":
+            st.caption("One-vs-rest: ten independent sigmoid probabilities; they need not sum to 1.")
+        elif entry.net.kind == "tutorial-sigmoid":
+            st.caption("Tutorial model: softmax over sigmoid outputs can never exceed 23 % confidence.")
+        st.vega_lite_chart(bar_spec(proba, [str(d) for d in range(10)], "digit", "probability"), width="stretch")
+        st.markdown("**What the model sees**")
+        steps = result["steps"]
+        c1, c2, c3 = st.columns(3)
+        c1.image(_with_box(steps["ink"], steps["box"]), caption="ink and its box", width=120)
+        c2.image(enlarge(steps["scaled"], 6), caption="longer side → 20 px", width=120)
+        c3.image(enlarge(steps["framed"], 6), caption="centred 28×28", width=120)
+        _explain(entry, result)

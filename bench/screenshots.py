@@ -1,0 +1,46 @@
+"""README screenshots of every tab, from the real app in headless Chromium.
+
+python -m bench.screenshots [--out docs/screenshots]
+"""
+
+import argparse
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from tests.browser import CHROMIUM_ARGS, chromium_path, draw_digit, read_prediction, streamlit_server, wait_idle
+from tests.drawing import PLACEMENTS
+
+TABS = ["Draw", "Training", "Sigmoid", "Inside the model", "Data"]
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    page.wait_for_timeout(300)
+    wait_idle(page)
+    page.wait_for_timeout(500)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    args = p.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with streamlit_server() as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1800})
+        page.goto(url)
+        wait_idle(page)
+        draw_digit(page, 4, PLACEMENTS["top-left"])
+        print("prediction:", read_prediction(page))
+        wait_idle(page)
+        for name in TABS:
+            open_tab(page, name)
+            path = args.out / f"{name.lower().replace(' ', '-')}.png"
+            page.screenshot(path=str(path), full_page=True)
+            print("wrote", path)
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

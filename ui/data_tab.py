@@ -1,0 +1,59 @@
+"""Data tab: the sizes, a grid of samples, the class balance, and one digit through the framing."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import model
+from ui import plots, state
+
+
+@st.cache_data(show_spinner=False)
+def _samples_png(_data, n: int = 32) -> bytes:
+    imgs = _data.train_images[:n].numpy() / 255
+    return state.figure_png(
+        plots.plot_gallery(
+            imgs, [str(int(y)) for y in _data.train_labels[:n]], title=f"The first {n} training digits and their labels"
+        )
+    )
+
+
+@st.cache_data(show_spinner=False)
+def _histogram_png(_data) -> bytes:
+    return state.figure_png(
+        plots.plot_class_histogram(
+            np.bincount(_data.train_labels.numpy(), minlength=10), np.bincount(_data.test_labels.numpy(), minlength=10)
+        )
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _before_after_png(_data, index: int, framing: str) -> bytes:
+    raw = _data.train_images[index].numpy() / 255
+    steps = model.framing_steps(raw, framing)
+    return state.figure_png(plots.plot_before_after(raw, steps, str(int(_data.train_labels[index]))))
+
+
+def render() -> None:
+    data = state.dataset()
+    if data is None:
+        return
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Training digits", f"{len(data.train_labels):,}")
+    c2.metric("Test digits", f"{len(data.test_labels):,}")
+    c3.metric("Pixels per digit", "28 × 28 = 784")
+    st.image(_samples_png(data))
+    st.image(_histogram_png(data))
+    st.subheader("One digit before and after framing")
+    st.caption(
+        "MNIST's own recipe, which we apply to every training digit and every drawing alike: crop to the "
+        "ink, scale the longer side to 20 px, centre the mass in 28×28, then straighten the slant."
+    )
+    a, b = st.columns([1, 2])
+    index = a.number_input("Training digit number", 0, len(data.train_labels) - 1, 0, key="data_index")
+    framing = (
+        b.segmented_control("Framing", ["frame", "frame+deskew"], default="frame+deskew", key="data_framing")
+        or "frame+deskew"
+    )
+    st.image(_before_after_png(data, int(index), framing))

@@ -1,0 +1,322 @@
+"""Pure plot builders: data in, matplotlib Figure out. No streamlit here; views render and close.
+
+Figures are built with the object-oriented API (``Figure``, not ``pyplot``), so nothing piles
+up in global state, and share one style sized to read on a projector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+from matplotlib import colormaps  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+BLUE, ORANGE, GREY, GREEN, RED = "#1f6feb", "#e8590c", "#8c959f", "#2da44e", "#cf222e"
+STYLE = {
+    "font.size": 13,
+    "axes.titlesize": 15,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 13,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.fontsize": 12,
+    "legend.frameon": False,
+}
+TUTORIAL_ACCURACY = 0.86  # the tutorial's reported result after 50 epochs
+DIGITS = [str(d) for d in range(10)]
+
+
+def _figure(w: float, h: float) -> Figure:
+    with matplotlib.rc_context(STYLE):
+        return Figure(figsize=(w, h), layout="constrained")
+
+
+def _styled(fn):
+    """Build the figure under the shared style (rc params apply at artist creation)."""
+
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return fn(*args, **kwargs)
+
+    wrapper.__doc__, wrapper.__name__ = fn.__doc__, fn.__name__
+    return wrapper
+
+
+@_styled
+def plot_training(history: Sequence, live_losses: Sequence[float] = (), compact: bool = False) -> Figure:
+    """Loss (every batch, and per epoch on train and test) and test accuracy per epoch."""
+    fig = _figure(6.5, 5.2) if compact else _figure(12, 4.5)
+    ax_loss, ax_acc = fig.subplots(2, 1) if compact else fig.subplots(1, 2)
+    batch, xs = [], []
+    for i, m in enumerate(history):
+        n = max(len(m.batch_losses), 1)
+        batch += list(m.batch_losses)
+        xs += list(i + (np.arange(len(m.batch_losses)) + 1) / n)
+    if live_losses:
+        n0 = len(history)
+        batch += list(live_losses)
+        xs += list(n0 + (np.arange(len(live_losses)) + 1) / max(len(live_losses), 1) * 0.999)
+    if batch:
+        ax_loss.plot(xs, batch, color=GREY, lw=0.8, alpha=0.6, label="batch loss")
+    epochs = [m.epoch - (0 if not getattr(m, "partial", False) else 0.5) for m in history]
+    if history:
+        ax_loss.plot(epochs, [m.train_loss for m in history], "o-", color=BLUE, label="train loss (epoch)")
+        ax_loss.plot(epochs, [m.test_loss for m in history], "s--", color=ORANGE, label="test loss")
+        ax_acc.plot(epochs, [100 * m.test_accuracy for m in history], "o-", color=GREEN, label="test accuracy")
+        best = max(history, key=lambda m: m.test_accuracy)
+        ax_acc.annotate(
+            f"{best.test_accuracy:.1%}",
+            (epochs[history.index(best)], 100 * best.test_accuracy),
+            textcoords="offset points",
+            xytext=(0, 8),
+            ha="center",
+            fontweight="bold",
+        )
+    ax_acc.axhline(100 * TUTORIAL_ACCURACY, color=RED, ls=":", lw=1.5, label="tutorial: 86 % after 50 epochs")
+    ax_loss.set(title="Loss", xlabel="epoch", ylabel="cross-entropy")
+    ax_acc.set(title="Test accuracy", xlabel="epoch", ylabel="%")
+    ax_loss.legend(loc="upper right")
+    ax_acc.legend(loc="lower right")
+    if batch and max(batch) > 5 * np.median(batch):
+        ax_loss.set_yscale("log")
+    return fig
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-np.asarray(z, dtype=np.float64)))
+
+
+@_styled
+def plot_sigmoid(logits: Sequence[float] | None = None, predicted: int | None = None) -> Figure:
+    """The logistic function, with a drawing's ten logits placed on it (one-vs-rest view)."""
+    fig = _figure(9, 4.6)
+    ax = fig.subplots()
+    z = np.linspace(-12, 12, 400)
+    ax.plot(z, sigmoid(z), color=BLUE, lw=2.5, label=r"$\sigma(z) = 1/(1+e^{-z})$")
+    ax.axhline(0.5, color=GREY, ls=":", lw=1)
+    if logits is not None:
+        zl = np.clip(np.asarray(logits, dtype=float), -12, 12)
+        for d, zi in enumerate(zl):
+            colour = GREEN if d == predicted else ORANGE
+            ax.scatter([zi], [sigmoid(zi)], s=120 if d == predicted else 60, color=colour, zorder=3)
+            ax.annotate(
+                str(d),
+                (zi, sigmoid(zi)),
+                textcoords="offset points",
+                xytext=(0, 10 if d % 2 else -20),
+                ha="center",
+                fontsize=14,
+                fontweight="bold",
+                color=colour,
+            )
+    ax.set(xlabel="logit z = w·x + b", ylabel="σ(z)", ylim=(-0.08, 1.08), title="The logistic (sigmoid) function")
+    ax.legend(loc="upper left")
+    return fig
+
+
+@_styled
+def plot_probability_pair(softmax_p: Sequence[float], sigmoid_p: Sequence[float]) -> Figure:
+    """Softmax and per-class sigmoid probabilities for the same logits, side by side."""
+    fig = _figure(9, 3.8)
+    ax = fig.subplots()
+    x = np.arange(10)
+    ax.bar(x - 0.2, softmax_p, 0.4, color=BLUE, label="softmax (sums to 1)")
+    ax.bar(x + 0.2, sigmoid_p, 0.4, color=ORANGE, label="sigmoid per class (independent)")
+    ax.set(xticks=x, xticklabels=DIGITS, ylim=(0, 1.05), xlabel="digit", ylabel="probability")
+    ax.legend(loc="upper left")
+    return fig
+
+
+@_styled
+def plot_logistic_1d(w: float, b: float, xs: Sequence[float] = (1, 2, 3, 4)) -> Figure:
+    """The tutorial's 1-D logistic regression: the curve sigma(wx + b) and its predictions."""
+    fig = _figure(7, 4)
+    ax = fig.subplots()
+    grid = np.linspace(-6, 6, 300)
+    ax.plot(grid, sigmoid(w * grid + b), color=BLUE, lw=2.5, label=f"σ({w:.2f}·x + {b:.2f})")
+    ys = sigmoid(w * np.asarray(xs) + b)
+    ax.scatter(xs, ys, color=ORANGE, s=70, zorder=3, label="predictions")
+    for x, y in zip(xs, ys, strict=True):
+        ax.annotate(f"{y:.4f}", (x, y), textcoords="offset points", xytext=(0, 10), ha="center")
+    ax.axhline(0.5, color=GREY, ls=":", lw=1)
+    ax.set(xlabel="x", ylabel="P(class 1)", ylim=(-0.05, 1.1))
+    ax.legend(loc="upper left")
+    return fig
+
+
+@_styled
+def plot_weights(weight: np.ndarray) -> Figure:
+    """The ten rows of W as 28x28 heatmaps: red pixels vote for the digit, blue against."""
+    fig = _figure(12, 5.2)
+    axes = fig.subplots(2, 5)
+    w = np.asarray(weight).reshape(10, 28, 28)
+    lim = float(np.abs(w).max()) or 1.0
+    for d, ax in enumerate(axes.flat):
+        im = ax.imshow(w[d], cmap="RdBu_r", vmin=-lim, vmax=lim)
+        ax.set_title(str(d))
+        ax.set_axis_off()
+    fig.colorbar(im, ax=axes, shrink=0.8, label="weight (red: evidence for)")
+    return fig
+
+
+@_styled
+def plot_confusion(cm: np.ndarray) -> Figure:
+    """Confusion matrix: rows are the true digit, columns the prediction."""
+    fig = _figure(7.5, 6.5)
+    ax = fig.subplots()
+    ax.imshow(np.log1p(cm), cmap="Blues")
+    for i in range(10):
+        for j in range(10):
+            if cm[i, j]:
+                ax.text(
+                    j, i, str(cm[i, j]), ha="center", va="center", fontsize=10, color="white" if i == j else "black"
+                )
+    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true", title="Confusion matrix (test set)")
+    ax.grid(False)
+    return fig
+
+
+@_styled
+def plot_per_class(acc: Sequence[float]) -> Figure:
+    fig = _figure(6, 3.6)
+    ax = fig.subplots()
+    bars = ax.bar(range(10), 100 * np.asarray(acc), color=BLUE)
+    ax.bar_label(bars, fmt="%.0f", fontsize=11)
+    lo = max(0.0, 100 * float(np.min(acc)) - 10)
+    ax.set(xticks=range(10), ylim=(lo, 101), xlabel="digit", ylabel="%", title="Accuracy per digit")
+    return fig
+
+
+@_styled
+def plot_gallery(images: np.ndarray, titles: Sequence[str], cols: int = 8, title: str = "") -> Figure:
+    """A grid of 28x28 digits with a caption each."""
+    n = max(len(images), 1)
+    rows = int(np.ceil(n / cols))
+    fig = _figure(1.5 * cols, 1.75 * rows + (0.4 if title else 0))
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    for ax in axes:
+        ax.set_axis_off()
+    for ax, img, t in zip(axes, images, titles, strict=False):
+        ax.imshow(img, cmap="gray", vmin=0, vmax=1)
+        ax.set_title(t, fontsize=12)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+@_styled
+def plot_class_histogram(train_counts: Sequence[int], test_counts: Sequence[int]) -> Figure:
+    fig = _figure(8, 3.8)
+    ax = fig.subplots()
+    x = np.arange(10)
+    ax.bar(x - 0.2, train_counts, 0.4, color=BLUE, label="train (60,000)")
+    ax2 = ax.twinx()
+    ax2.bar(x + 0.2, test_counts, 0.4, color=ORANGE, label="test (10,000)")
+    ax2.grid(False)
+    ax.set(xticks=x, xlabel="digit", ylabel="train images", title="Digits per class")
+    ax2.set_ylabel("test images")
+    fig.legend(loc="outside upper right", ncols=2)
+    return fig
+
+
+@_styled
+def plot_before_after(raw: np.ndarray, steps: dict, label: str) -> Figure:
+    """One digit through the framing: as stored, its ink box, scaled to 20 px, framed 28x28."""
+    fig = _figure(11, 3.2)
+    axes = fig.subplots(1, 4)
+    _framing_panels(axes, steps, first=("MNIST as stored", raw))
+    fig.suptitle(f"A {label} before and after framing")
+    return fig
+
+
+def _framing_panels(axes, steps: dict, first=None) -> None:
+    panels = ([first] if first else []) + [
+        ("ink bounding box", steps["ink"]),
+        ("longer side → 20 px", steps["scaled"]),
+        ("centred + deskewed 28×28" if steps["framing"] == "frame+deskew" else "centred 28×28", steps["framed"]),
+    ]
+    for ax, (title, img) in zip(axes, panels[-len(axes) :], strict=True):
+        ax.imshow(img, cmap="gray", vmin=0, vmax=1)
+        ax.set_title(title, fontsize=12)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+    top, bottom, left, right = steps["box"]
+    box_ax = axes[-3]
+    box_ax.add_patch(
+        matplotlib.patches.Rectangle((left - 0.5, top - 0.5), right - left, bottom - top, fill=False, ec=ORANGE, lw=2)
+    )
+
+
+def colorize(values: np.ndarray, cmap: str = "RdBu_r", limit: float | None = None, scale: int = 8) -> np.ndarray:
+    """A signed array as an RGB uint8 image (symmetric colour scale), enlarged ``scale`` times.
+
+    Cheap enough for every stroke: a colour-map lookup, no figure.
+    """
+    lim = limit or float(np.abs(values).max()) or 1.0
+    rgb = colormaps[cmap]((np.asarray(values) / lim + 1) / 2)[..., :3]
+    img = (rgb * 255).astype(np.uint8)
+    return img.repeat(scale, 0).repeat(scale, 1)
+
+
+def enlarge(gray: np.ndarray, scale: int = 6) -> np.ndarray:
+    """A [0,1] grayscale image as uint8, enlarged with visible pixels."""
+    return (np.clip(gray, 0, 1) * 255).astype(np.uint8).repeat(scale, 0).repeat(scale, 1)
+
+
+@_styled
+def plot_runs(runs: Sequence[dict]) -> Figure:
+    """Test accuracy per epoch of several runs, one line each (``label``, ``accuracy``)."""
+    fig = _figure(9, 4.2)
+    ax = fig.subplots()
+    for run, colour in zip(runs, [RED, BLUE, GREEN, ORANGE, GREY], strict=False):
+        acc = 100 * np.asarray(run["accuracy"])
+        ax.plot(np.arange(1, len(acc) + 1), acc, "-", color=colour, lw=2, label=f"{run['label']}: {acc[-1]:.1f} %")
+    ax.set(xlabel="epoch", ylabel="test accuracy %", title="Same settings, different model")
+    ax.legend(loc="lower right")
+    return fig
+
+
+# Vega-Lite specs for charts redrawn often (every stroke, twice a second while training). Handing
+# Streamlit a plain spec skips Altair, whose schema validation held the GIL long enough to slow
+# a training thread in the same process ~8x.
+
+
+def bar_spec(values: Sequence[float], labels: Sequence[str], x_title: str, y_title: str, height: int = 200) -> dict:
+    return {
+        "data": {"values": [{"x": lab, "y": float(v)} for lab, v in zip(labels, values, strict=True)]},
+        "mark": {"type": "bar", "color": BLUE},
+        "encoding": {
+            "x": {"field": "x", "type": "ordinal", "title": x_title, "axis": {"labelAngle": 0}},
+            "y": {"field": "y", "type": "quantitative", "title": y_title, "scale": {"domain": [0, 1]}},
+            "tooltip": [{"field": "x", "title": x_title}, {"field": "y", "title": y_title, "format": ".1%"}],
+        },
+        "height": height,
+    }
+
+
+def line_spec(
+    xs: Sequence[float],
+    ys: Sequence[float],
+    x_title: str,
+    y_title: str,
+    height: int = 140,
+    color: str = BLUE,
+    points: bool = False,
+) -> dict:
+    return {
+        "data": {"values": [{"x": float(x), "y": float(y)} for x, y in zip(xs, ys, strict=True)]},
+        "mark": {"type": "line", "color": color, "point": points},
+        "encoding": {
+            "x": {"field": "x", "type": "quantitative", "title": x_title},
+            "y": {"field": "y", "type": "quantitative", "title": y_title, "scale": {"zero": False}},
+        },
+        "height": height,
+    }

@@ -1,0 +1,181 @@
+"""Sidebar training panel: settings -> TrainConfig, Train / Stop, live progress, the result."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from model import FRAMINGS, KINDS
+from train import OPTIMIZERS, PRESETS, TrainConfig
+from train.job import QUEUED, TrainingJob
+from ui import state
+from ui.plots import GREEN, GREY, line_spec
+
+LRS = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+BATCHES = [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
+DECAYS = [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1]
+SUBSETS = [100, 500, 1000, 2000, 5000, 10_000, 20_000, 30_000, 60_000]
+PRESET_LABELS = {"recommended": "Recommended", "tutorial": "Tutorial (the tutorials' exact settings)"}
+FIELDS = (
+    "model",
+    "optimizer",
+    "lr",
+    "batch_size",
+    "epochs",
+    "weight_decay",
+    "seed",
+    "framing",
+    "train_subset",
+    "augment",
+)
+MAX_LIVE_POINTS = 400
+
+
+def _key(name: str) -> str:
+    return f"cfg_{name}"
+
+
+def apply_config(cfg: TrainConfig) -> None:
+    """Put a config's values into the sidebar widgets (presets, shared links)."""
+    for name in FIELDS:
+        st.session_state[_key(name)] = getattr(cfg, name)
+
+
+def _apply_preset() -> None:
+    apply_config(PRESETS[st.session_state.preset])
+
+
+def _nearest(options: list, value):
+    return min(options, key=lambda o: abs(o - value))
+
+
+def settings() -> TrainConfig | None:
+    """The settings widgets; returns the TrainConfig they describe (None with a message if invalid)."""
+    ss = st.session_state
+    if _key("model") not in ss:
+        ss.preset = "recommended"
+        apply_config(PRESETS["recommended"])
+    for name, options in (("lr", LRS), ("batch_size", BATCHES), ("weight_decay", DECAYS), ("train_subset", SUBSETS)):
+        if ss[_key(name)] not in options:  # a value set from elsewhere: snap to the scale
+            ss[_key(name)] = _nearest(options, ss[_key(name)])
+    st.selectbox(
+        "Preset",
+        list(PRESET_LABELS),
+        format_func=PRESET_LABELS.get,
+        key="preset",
+        on_change=_apply_preset,
+        help="Tutorial: sigmoid before CrossEntropyLoss, SGD lr 0.001, batch 32, 50 epochs, raw MNIST. "
+        "Recommended: softmax, Adam, framed and deskewed digits.",
+    )
+    st.selectbox(
+        "Model",
+        KINDS,
+        key=_key("model"),
+        help="softmax: logits into cross-entropy. tutorial-sigmoid: the tutorials' flawed model. "
+        "one-vs-rest: ten independent sigmoid classifiers.",
+    )
+    st.selectbox("Optimizer", OPTIMIZERS, key=_key("optimizer"))
+    st.select_slider("Learning rate (log scale)", LRS, key=_key("lr"), format_func=lambda v: f"{v:g}")
+    c1, c2 = st.columns(2)
+    c1.select_slider("Batch size", BATCHES, key=_key("batch_size"))
+    c2.number_input("Epochs", 1, 200, step=1, key=_key("epochs"))
+    c1.select_slider("Weight decay", DECAYS, key=_key("weight_decay"), format_func=lambda v: f"{v:g}")
+    c2.number_input("Seed", 0, 2**31 - 1, step=1, key=_key("seed"))
+    st.select_slider("Training digits", SUBSETS, key=_key("train_subset"), format_func=lambda v: f"{v:,}")
+    st.selectbox(
+        "Framing",
+        FRAMINGS,
+        key=_key("framing"),
+        help="How digits are framed for training and for drawing: none (raw), frame (crop, 20 px, "
+        "centre of mass), frame+deskew (and straighten the slant).",
+    )
+    st.toggle("Augmentation", key=_key("augment"), help="Random small rotations, scalings and shifts of each batch.")
+    try:
+        return TrainConfig(**{name: ss[_key(name)] for name in FIELDS})
+    except ValueError as exc:
+        st.error(f"These settings cannot be used: {exc}")
+        return None
+
+
+def _start(cfg: TrainConfig) -> None:
+    data = state.dataset(where=st.sidebar)
+    if data is None:
+        return
+    state.start_job(TrainingJob(cfg, lambda: data, state.training_slots()))
+
+
+def _downsample(values: list[float], per_epoch: int) -> tuple[list[float], list[float]]:
+    """At most MAX_LIVE_POINTS (epoch, loss) points: the averages of equal runs of batch losses."""
+    k = max(1, -(-len(values) // MAX_LIVE_POINTS))
+    ys = [sum(values[i : i + k]) / len(values[i : i + k]) for i in range(0, len(values), k)]
+    return [(i * k + k) / max(per_epoch, 1) for i in range(len(ys))], ys
+
+
+@st.fragment(run_every=0.5)
+def _live(job: TrainingJob) -> None:
+    """Redrawn twice a second while the session's job runs; hands over to a full rerun when done."""
+    if job.done:
+        st.rerun()
+    if job.state == QUEUED:
+        st.progress(0.0, text=f"Waiting for a free training slot: number {job.queue_position} in line")
+    else:
+        st.progress(job.progress, text=job.message)
+    st.button(
+        "Stop",
+        on_click=job.stop,
+        width="stretch",
+        help="End training after the current step and keep the model as it is.",
+    )
+    losses = [x for m in job.history for x in m.batch_losses] + list(job.epoch_losses)
+    if losses:
+        xs, ys = _downsample(losses, job.steps)
+        st.vega_lite_chart(line_spec(xs, ys, "epoch", "batch loss", color=GREY), width="stretch")
+    if job.history:
+        st.vega_lite_chart(
+            line_spec(
+                [m.epoch for m in job.history],
+                [100 * m.test_accuracy for m in job.history],
+                "epoch",
+                "test accuracy %",
+                color=GREEN,
+                points=True,
+            ),
+            width="stretch",
+        )
+
+
+def _result(job: TrainingJob | None) -> None:
+    if job is None:
+        st.caption("Your trained models stay in this browser session only.")
+        return
+    if job.net is None:
+        st.error(job.message)
+        st.caption("Your previous model is still the one in use.")
+        return
+    last = job.history[-1]
+    seconds = sum(m.seconds for m in job.history)
+    st.metric(
+        "Test accuracy",
+        f"{last.test_accuracy:.1%}",
+        help="On the 10,000 MNIST test digits, framed the way this model was trained.",
+    )
+    done = "Stopped" if job.state == "stopped" else "Finished"
+    st.caption(
+        f"{done} after {last.epoch - (1 if last.partial else 0)}"
+        f"{' and a part' if last.partial else ''} epoch(s), {seconds:.1f} s of training. "
+        "It is now the model on the Draw tab."
+    )
+
+
+def render() -> None:
+    with st.sidebar:
+        st.header("Train a model")
+        cfg = settings()
+        job = state.harvest()
+        if job is not None and not job.done:
+            _live(job)
+            return
+        if st.button("Train", type="primary", width="stretch", disabled=cfg is None):
+            _start(cfg)
+            if st.session_state.job is not job:
+                st.rerun()  # show the live panel in place of the button
+        _result(job)

@@ -1,0 +1,151 @@
+"""Shared read-only resources (st.cache_resource) and each session's own models (st.session_state).
+
+A participant's trained models live only in their session: one person's training never
+changes anyone else's model. The cache holds what every session may read but nobody writes:
+the shipped model, the MNIST tensors and the training slots.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import uuid
+from dataclasses import dataclass, field
+
+import streamlit as st
+import torch
+
+import model
+from train import DataUnavailable, Mnist, load_mnist
+from train.data import is_provisioned, provision
+from train.job import TrainingJob, TrainingSlots
+
+SHIPPED = "shipped"
+
+# One core per training: the slots bound concurrent trainings to the core count, and a linear
+# model's small matrices gain little from a second thread (4 concurrent runs: 2.6 s vs 2.9 s).
+torch.set_num_threads(1)
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_model() -> model.LinearDigits:
+    return model.load_default()
+
+
+@st.cache_resource(show_spinner=False)
+def _dataset() -> Mnist:
+    return load_mnist()
+
+
+@st.cache_resource(show_spinner=False)
+def training_slots() -> TrainingSlots:
+    return TrainingSlots()
+
+
+def dataset(where=None) -> Mnist | None:
+    """MNIST, provisioning it first with visible progress; None (and a message) if impossible."""
+    if not is_provisioned():
+        where = where or st
+        with where.status("Fetching MNIST for the first time on this server…", expanded=True) as status:
+            try:
+                provision(progress=status.write)
+            except DataUnavailable as exc:
+                status.update(label="MNIST is not available", state="error")
+                where.error(str(exc))
+                return None
+            status.update(label="MNIST ready", state="complete", expanded=False)
+    with st.spinner("Loading MNIST…"):
+        return _dataset()
+
+
+@dataclass
+class ModelEntry:
+    """A model this session can draw with: the shipped one, or one it trained."""
+
+    key: str
+    label: str
+    net: model.LinearDigits
+    history: list = field(default_factory=list)
+    cache: dict = field(default_factory=dict)  # per-model results: figures, confusion matrix
+
+    @property
+    def framing(self) -> str:
+        return self.net.metadata["framing"]
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.net.metadata.get("metrics", {}).get("test_accuracy")
+
+    def checkpoint_bytes(self) -> bytes:
+        return model.to_bytes(self.net, {k: v for k, v in self.net.metadata.items() if k not in _HEADER_KEYS})
+
+
+_HEADER_KEYS = {"format", "format_version", "kind", "framing_version"}
+_counter = itertools.count(1)
+
+
+def init() -> None:
+    """Session defaults, set once per browser session."""
+    ss = st.session_state
+    if "models" not in ss:
+        shipped = shipped_model()
+        acc = shipped.metadata["metrics"]["test_accuracy"]
+        ss.models = {SHIPPED: ModelEntry(SHIPPED, f"Shipped model ({acc:.1%})", shipped)}
+        ss.model_key = SHIPPED
+        ss.job = None
+        ss.harvested = None
+        ss.run_number = 0
+
+
+def models() -> dict[str, ModelEntry]:
+    return st.session_state.models
+
+
+def current() -> ModelEntry:
+    ss = st.session_state
+    return ss.models.get(ss.model_key) or ss.models[SHIPPED]
+
+
+def start_job(job: TrainingJob) -> None:
+    st.session_state.job = job.start()
+
+
+def harvest() -> TrainingJob | None:
+    """Once the session's job is done, add its model (if any) and select it. Returns the job."""
+    ss = st.session_state
+    job: TrainingJob | None = ss.job
+    if job is None or not job.done or ss.harvested is job:
+        return job
+    ss.harvested = job
+    if job.net is not None:
+        ss.run_number += 1
+        cfg, acc = job.cfg, job.history[-1].test_accuracy
+        stopped = ", stopped" if job.state == "stopped" else ""
+        label = f"Run {ss.run_number}: {cfg.model}, {cfg.optimizer} lr {cfg.lr:g} ({acc:.1%}{stopped})"
+        key = f"run-{uuid.uuid4().hex[:8]}"
+        ss.models[key] = ModelEntry(key, label, job.net, list(job.history))
+        ss.model_key = key
+    return job
+
+
+def figure_png(fig, dpi: int = 110) -> bytes:
+    """Render a Figure to PNG bytes (cacheable), then drop it."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    fig.clear()
+    return buf.getvalue()
+
+
+def show_figure(fig, **kwargs) -> None:
+    st.image(figure_png(fig), **kwargs)
+
+
+def cached_png(entry: ModelEntry, name: str, build) -> bytes:
+    """A model's figure, built once per model per session."""
+    if name not in entry.cache:
+        entry.cache[name] = figure_png(build())
+    return entry.cache[name]
+
+
+def unique_id() -> int:
+    return next(_counter)
