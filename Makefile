@@ -48,7 +48,7 @@ bench: $(VENV)/.dev data
 lint: $(VENV)/.dev
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
 
-screenshots: $(VENV)/.dev browser
+screenshots: $(VENV)/.dev browser data
 	$(PY) -m bench.screenshots
 
 # Rebuild the shipped model exactly as it was made.

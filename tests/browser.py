@@ -129,3 +129,35 @@ def read_prediction(page, timeout: float = 30_000) -> str:
     metric = page.get_by_test_id("stMetric").filter(has_text="Prediction").first
     metric.wait_for(timeout=timeout)
     return metric.get_by_test_id("stMetricValue").inner_text().strip()
+
+
+def sidebar(page):
+    return page.get_by_test_id("stSidebar")
+
+
+def set_epochs(page, n: int) -> None:
+    field = sidebar(page).get_by_label("Epochs")
+    field.fill(str(n))
+    field.press("Enter")
+    wait_idle(page)
+
+
+def set_training_digits(page, steps_from_smallest: int) -> None:
+    """Move the "Training digits" slider with the keyboard: Home, then that many steps right."""
+    thumb = sidebar(page).get_by_test_id("stSlider").filter(has_text="Training digits").get_by_role("slider")
+    thumb.focus()
+    thumb.press("Home")
+    for _ in range(steps_from_smallest):
+        thumb.press("ArrowRight")
+    wait_idle(page)
+
+
+def selected_model(page) -> str:
+    """The label of the model the Draw tab classifies with."""
+    return page.get_by_role("combobox", name="Classify with").input_value()
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    page.wait_for_timeout(200)
+    wait_idle(page)

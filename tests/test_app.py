@@ -1,34 +1,136 @@
-"""The Streamlit script under AppTest, with the canvas patched to return fixture drawings."""
+"""The Streamlit script under AppTest: the canvas returns fixture drawings and MNIST is a tiny
+synthetic stand-in, so every flow runs in seconds without a browser or the real data."""
 
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import synthetic_mnist
 from tests.drawing import PLACEMENTS, render
-from ui import canvas
+from ui import canvas, state
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TABS = ["Draw", "Training", "Sigmoid", "Inside the model", "Data"]
 
 
-def run_app(monkeypatch, image):
-    monkeypatch.setattr(canvas, "draw", lambda *a, **k: image)
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception
-    return at
+@pytest.fixture
+def app(monkeypatch):
+    data = synthetic_mnist()
+    monkeypatch.setattr(state, "is_provisioned", lambda: True)
+    monkeypatch.setattr(state, "_dataset", lambda: data)
+
+    def make(image=None):
+        monkeypatch.setattr(canvas, "draw", lambda *a, **k: image)
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert not at.exception
+        return at
+
+    return make
 
 
-def test_blank_canvas_shows_a_prompt_not_an_error(monkeypatch):
+def metric(at, label):
+    found = [m for m in at.metric if m.label == label]
+    return found[0].value if found else None
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_blank_canvas_shows_a_prompt_not_an_error(app):
     for image in (None, np.zeros((280, 280, 4), np.uint8)):
-        at = run_app(monkeypatch, image)
-        assert "Draw a digit" in at.info[0].value
-        assert not at.metric and not at.error
+        at = app(image)
+        assert any("Draw a digit" in i.value for i in at.info)
+        assert metric(at, "Prediction") is None and not at.error
 
 
 @pytest.mark.parametrize("digit", [1, 4, 7])
-def test_drawing_shows_the_prediction(monkeypatch, digit):
-    at = run_app(monkeypatch, render(digit, PLACEMENTS["top-left"]))
-    prediction = at.metric[0]
-    assert prediction.label == "Prediction" and prediction.value == str(digit)
+def test_drawing_shows_the_prediction(app, digit):
+    at = app(render(digit, PLACEMENTS["top-left"]))
+    assert metric(at, "Prediction") == str(digit)
+
+
+@pytest.mark.parametrize("tab", TABS)
+def test_every_tab_renders_without_an_exception(app, tab):
+    at = app(render(3, PLACEMENTS["big"]))
+    at.session_state["tab"] = tab
+    at.run()
+    assert not at.exception and not at.error
+    assert metric(at, "Prediction") == "3"  # the Draw tab stays mounted: the drawing is kept
+
+
+def test_sigmoid_tab_places_the_drawing_and_runs_the_1d_model(app):
+    at = app(render(7, PLACEMENTS["big"]))
+    at.session_state["tab"] = "Sigmoid"
+    at.run()
+    w = next(s for s in at.slider if s.label == "w (weight)")
+    assert w.value == pytest.approx(0.7645, abs=0.01)  # the tutorial's starting point
+    w.set_value(2.0).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table["σ(wx+b)"].tolist()[0] == pytest.approx(1 / (1 + np.exp(-(2.0 + 0.83))), abs=1e-3)
+
+
+def wait_for_job(at, timeout=60):
+    deadline = time.monotonic() + timeout
+    while not at.session_state.job.done:
+        assert time.monotonic() < deadline, "training did not finish"
+        time.sleep(0.05)
+    at.run()
+    assert not at.exception
+
+
+def small_config(at, epochs=2):
+    at.session_state["cfg_epochs"] = epochs
+    at.session_state["cfg_framing"] = "none"
+    at.session_state["cfg_batch_size"] = 64
+    at.run()
+
+
+def test_training_flow_shows_test_accuracy_and_switches_the_draw_tab(app):
+    at = app(render(1, PLACEMENTS["big"]))
+    small_config(at)
+    button(at, "Train").click().run()
+    assert not at.exception
+    wait_for_job(at)
+    acc = metric(at, "Test accuracy")
+    assert acc is not None and acc.endswith("%")
+    assert at.session_state.model_key.startswith("run-")  # the new model is now the one drawing
+    assert at.selectbox(key="model_key").value == at.session_state.model_key
+    assert metric(at, "Prediction") is not None
+    at.session_state["tab"] = "Training"
+    at.run()
+    assert not at.exception and any(m.label == "Training time" for m in at.metric)
+
+
+def test_stop_keeps_a_model(app):
+    at = app(render(1, PLACEMENTS["big"]))
+    small_config(at, epochs=200)
+    button(at, "Train").click().run()
+    job = at.session_state.job
+    while not job.history and not job.done:
+        time.sleep(0.01)
+    job.stop()
+    wait_for_job(at)
+    assert job.state == "stopped" and job.net is not None
+    assert metric(at, "Test accuracy") is not None
+    assert "stopped" in at.session_state.models[at.session_state.model_key].label
+
+
+def test_diverging_run_shows_a_message_and_keeps_the_previous_model(app, monkeypatch):
+    import train.job
+
+    def diverge(*a, **k):
+        raise train.job.TrainingDiverged("Training diverged in epoch 1: the learning rate 100 is too high")
+        yield
+
+    monkeypatch.setattr(train.job, "fit", diverge)
+    at = app(render(1, PLACEMENTS["big"]))
+    button(at, "Train").click().run()
+    wait_for_job(at)
+    assert any("learning rate 100 is too high" in e.value for e in at.error)
+    assert at.session_state.model_key == state.SHIPPED

@@ -1,6 +1,7 @@
 """The real app in headless Chromium: draw with the mouse, read what a user reads."""
 
 import os
+import re
 
 import pytest
 
@@ -10,7 +11,12 @@ from tests.browser import (
     clear_canvas,
     draw_digit,
     draw_strokes,
+    open_tab,
     read_prediction,
+    selected_model,
+    set_epochs,
+    set_training_digits,
+    sidebar,
     streamlit_server,
     wait_idle,
 )
@@ -49,9 +55,20 @@ def page(browser, app_url):
     context.close()
 
 
-def test_draw_a_one_and_a_seven(page):
+def test_draw_digits_big_small_and_off_centre(page):
     assert page.get_by_text("Draw a digit").first.is_visible()
-    for digit, placement in ((1, PLACEMENTS["big"]), (7, PLACEMENTS["bottom-right"])):
+    cases = [
+        (1, "big"),
+        (7, "bottom-right"),
+        (0, "small"),
+        (2, "top-left"),
+        (5, "big"),
+        (9, "small"),
+        (3, "bottom-right"),
+        (6, "top-left"),
+    ]
+    for digit, where in cases:
+        placement = PLACEMENTS[where]
         draw_digit(page, digit, placement)
         assert read_prediction(page) == str(digit)
         clear_canvas(page)
@@ -71,3 +88,61 @@ def test_strokes_starting_at_the_top_edge_register(page):
         const ctx = c.getContext("2d"), s = c.width / 280;
         return [30, 140, 250].every(x => ctx.getImageData(x * s, 100 * s, 1, 1).data[0] > 200);
     }""")
+
+
+def test_train_with_a_small_config_shows_progress_then_test_accuracy(page):
+    set_epochs(page, 3)
+    set_training_digits(page, 4)  # 5,000 digits
+    sidebar(page).get_by_role("button", name="Train").click()
+    sidebar(page).get_by_test_id("stProgress").first.wait_for(timeout=60_000)
+    accuracy = sidebar(page).get_by_test_id("stMetric").filter(has_text="Test accuracy")
+    accuracy.wait_for(timeout=120_000)
+    value = float(accuracy.get_by_test_id("stMetricValue").inner_text().rstrip("%"))
+    assert 80 < value <= 100
+    assert selected_model(page).startswith("Run 1: softmax")  # the Draw tab now uses the new model
+    draw_digit(page, 7, PLACEMENTS["big"])
+    assert read_prediction(page) == "7"
+
+
+def test_stop_mid_run_keeps_a_model(page):
+    set_epochs(page, 200)
+    sidebar(page).get_by_role("button", name="Train").click()
+    stop = sidebar(page).get_by_role("button", name="Stop")
+    stop.wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"Epoch \d+/200")).first.wait_for(timeout=60_000)
+    stop.click()
+    sidebar(page).get_by_test_id("stMetric").filter(has_text="Test accuracy").wait_for(timeout=60_000)
+    assert sidebar(page).get_by_text("Stopped after").first.is_visible()
+    assert selected_model(page).endswith("stopped)")  # kept, and selected on the Draw tab
+    assert not sidebar(page).get_by_role("button", name="Stop").count()
+
+
+def test_every_tab_renders_without_an_exception(page):
+    draw_digit(page, 4, PLACEMENTS["top-left"])
+    assert read_prediction(page) == "4"
+    for name in ["Training", "Sigmoid", "Inside the model", "Data", "Draw"]:
+        open_tab(page, name)
+        assert page.get_by_test_id("stException").count() == 0, name
+        assert page.get_by_test_id("stAlertContentError").count() == 0, name
+    assert read_prediction(page) == "4"  # switching tabs keeps the drawing
+
+
+def test_upload_an_image_instead(page, tmp_path):
+    from PIL import Image
+
+    from tests.drawing import render
+
+    photo = 255 - render(2, PLACEMENTS["big"])[..., 0]  # dark ink on light paper, like a photo or scan
+    path = tmp_path / "two.png"
+    Image.fromarray(photo).save(path)
+    page.get_by_role("radio", name="Upload an image").or_(
+        page.get_by_role("button", name="Upload an image")
+    ).first.click()
+    wait_idle(page)
+    page.locator("input[type='file']").first.set_input_files(str(path))
+    assert read_prediction(page) == "2"
+    bad = tmp_path / "notes.png"
+    bad.write_bytes(b"this is not a png")
+    page.locator("input[type='file']").first.set_input_files(str(bad))
+    page.get_by_text("That file cannot be used").first.wait_for(timeout=30_000)
+    assert page.get_by_test_id("stException").count() == 0

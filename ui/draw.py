@@ -32,7 +32,7 @@ def _clear() -> None:
 def _model_selector() -> state.ModelEntry:
     entries = state.models()
     st.selectbox(
-        "Model",
+        "Classify with",
         list(entries),
         format_func=lambda k: entries[k].label,
         key="model_key",
