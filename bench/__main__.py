@@ -4,7 +4,12 @@ import sys
 
 from bench import accuracy, latency, prep, speed
 
-BENCHES = {"prep": prep.main, "latency": latency.main, "speed": speed.main, "accuracy": accuracy.main}
+BENCHES = {
+    "prep": prep.main,
+    "latency": lambda: (latency.main(), latency.app_rerun()),
+    "speed": speed.main,
+    "accuracy": accuracy.main,
+}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(BENCHES)

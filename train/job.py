@@ -17,6 +17,7 @@ import model
 from model.nets import LinearDigits
 from train.config import TrainConfig
 from train.data import Mnist
+from train.history import Recorder, RunHistory
 from train.loop import EpochMetrics, TrainingDiverged, evaluate, fit, run_metadata, steps_per_epoch
 
 QUEUED, PREPARING, RUNNING, FINISHED, STOPPED, FAILED = (
@@ -81,7 +82,9 @@ class TrainingJob:
     cfg: TrainConfig
     load_data: Callable[[], Mnist]
     slots: TrainingSlots
-    name: str = ""
+    name: str = ""  # optional display name, kept in the run history
+    runs: RunHistory | None = None  # where to record the run (None: nowhere)
+    recorder: Recorder | None = None
     state: str = QUEUED
     message: str = "Waiting to start…"
     history: list[EpochMetrics] = field(default_factory=list)
@@ -143,6 +146,7 @@ class TrainingJob:
 
     def _train(self) -> None:
         self.state, self.message = PREPARING, "Preparing the data…"
+        self.recorder = Recorder(self.runs, self.cfg.to_dict(), "app", self.name)
         try:
             data = self.load_data()
             data.framed(self.cfg.framing)
@@ -152,6 +156,7 @@ class TrainingJob:
             epoch_start = time.perf_counter()
             for m in fit(net, data, self.cfg, on_batch=self._on_batch):
                 self.history.append(m)
+                self.recorder.epoch(m)
                 self.step, self.epoch_losses = 0, []
                 epoch_start = time.perf_counter()
                 self.message = f"Epoch {m.epoch}/{self.cfg.epochs}: test accuracy {m.test_accuracy:.1%}"
@@ -159,11 +164,11 @@ class TrainingJob:
         except _Stop:
             status = STOPPED
         except TrainingDiverged as exc:
-            self.error, self.state, self.message = str(exc), FAILED, str(exc)
+            self._fail(str(exc), str(exc))
             return
         except Exception as exc:  # surfaced to the user as a message, never as a traceback
-            self.error, self.state = f"{type(exc).__name__}: {exc}", FAILED
-            self.message = f"Training failed: {self.error}"
+            error = f"{type(exc).__name__}: {exc}"
+            self._fail(error, f"Training failed: {error}")
             return
         if status == STOPPED and (not self.history or self.step):
             # Stopped mid-epoch: score the partial model so it can be compared and kept.
@@ -173,7 +178,15 @@ class TrainingJob:
             train_loss = sum(losses) / len(losses) if losses else loss
             seconds = time.perf_counter() - epoch_start
             self.history.append(EpochMetrics(len(self.history) + 1, train_loss, losses, loss, acc, seconds, True))
+            self.recorder.epoch(self.history[-1])
         self.metadata = run_metadata(self.cfg, self.history, status)
+        if self.recorder.run_id is not None:
+            self.metadata["run_id"] = self.recorder.run_id
+        self.recorder.finish(status, net, self.metadata, self.history)
         self.net = net.eval()
         self.net.metadata = self.metadata
         self.state, self.message = status, f"{status.capitalize()}: test accuracy {self.history[-1].test_accuracy:.1%}"
+
+    def _fail(self, error: str, message: str) -> None:
+        self.recorder.finish(FAILED, epochs=self.history, error=error)
+        self.error, self.state, self.message = error, FAILED, message
