@@ -1,11 +1,11 @@
 """The SQLite run history: durability, concurrency, interrupted runs and damaged files."""
 
-import multiprocessing as mp
 import os
 import sqlite3
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +16,7 @@ from train.history import HistoryError, Recorder, RunHistory
 from train.job import FINISHED, TrainingJob, TrainingSlots
 from train.loop import EpochMetrics
 
+ROOT = Path(__file__).resolve().parents[1]
 CFG = TrainConfig(framing="none", epochs=2, batch_size=64, lr=0.05)
 
 
@@ -58,7 +59,7 @@ def test_a_run_whose_process_died_is_marked_interrupted(tmp_path):
         "import os, sys; from train.history import RunHistory; from train import TrainConfig;"
         f"h = RunHistory({str(path)!r}); h.start(TrainConfig().to_dict(), 'cli'); os._exit(0)"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=os.getcwd(), timeout=120)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
     mine = RunHistory(path)
     own = mine.start(CFG.to_dict(), "app")
     statuses = {r.id: r.status for r in RunHistory(path).runs()}
@@ -76,12 +77,13 @@ def _write_runs(path, n):
 def test_many_threads_and_processes_writing_at_once_lose_nothing(tmp_path):
     path = tmp_path / "h.sqlite"
     threads = [threading.Thread(target=_write_runs, args=(path, 15)) for _ in range(6)]
-    procs = [mp.get_context("spawn").Process(target=_write_runs, args=(path, 15)) for _ in range(4)]
-    for w in threads + procs:
-        w.start()
-    for w in threads + procs:
-        w.join(120)
-    assert all(p.exitcode == 0 for p in procs)
+    code = f"from tests.test_history import _write_runs; _write_runs({str(path)!r}, 15)"
+    procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert all(p.wait(120) == 0 for p in procs)
     runs = RunHistory(path).runs()
     assert len(runs) == 10 * 15 and len({r.id for r in runs}) == 150
     assert all(r.status == "finished" for r in runs)
