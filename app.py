@@ -5,14 +5,21 @@ Layout and wiring only: every tab and panel is a module in ui/.
 
 import streamlit as st
 
-from ui import data_tab, draw, inside, sidebar, sigmoid, state, training
+from ui import data_tab, draw, inside, runs, sidebar, sigmoid, state, training
 
 st.set_page_config(page_title="Digit Studio", page_icon="✏️", layout="wide")
 state.init()
 sidebar.render()
 
 st.title("Digit Studio")
-TABS = {"Draw": draw, "Training": training, "Sigmoid": sigmoid, "Inside the model": inside, "Data": data_tab}
+TABS = {
+    "Draw": draw,
+    "Training": training,
+    "Sigmoid": sigmoid,
+    "Inside the model": inside,
+    "Data": data_tab,
+    "Runs": runs,
+}
 tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
 for (name, view), tab in zip(TABS.items(), tabs, strict=True):
     # Only the open tab runs, except Draw: its canvas must stay mounted to keep the drawing.

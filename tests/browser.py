@@ -94,6 +94,13 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     page.wait_for_selector(IDLE, timeout=timeout)
 
 
+def goto(page, url: str) -> None:
+    """Open the app and wait until its first run has rendered (the idle flag alone can come first)."""
+    page.goto(url)
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Train").wait_for(timeout=90_000)
+    wait_idle(page)
+
+
 def canvas_box(page) -> dict:
     """The drawing surface's box, once the component's script has wired it up (toolbar built)."""
     canvas = page.locator("canvas.upper-canvas").first

@@ -185,3 +185,61 @@ def test_one_sessions_training_never_changes_another_sessions_model(app):
     shipped = bob.session_state.models[state.SHIPPED].net
     assert shipped is state.shipped_model()  # shared, read-only
     assert torch.equal(shipped.linear.weight, model.load_default().linear.weight)  # never trained
+
+
+def train_once(at, epochs=1, name=""):
+    at.session_state["run_name"] = name
+    small_config(at, epochs=epochs)
+    button(at, "Train").click().run()
+    wait_for_job(at)
+
+
+def test_runs_tab_lists_compares_loads_and_deletes_runs(app):
+    at = app(render(1, PLACEMENTS["big"]))
+    train_once(at, 1, "alice")
+    train_once(at, 2, "bob")
+    at.session_state["tab"] = "Runs"
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["name"]) == ["bob", "alice"] and set(table["status"]) == {"finished"}
+    assert metric(at, "Best test accuracy") is not None
+    at.text_input(key="runs_filter").set_value("ali").run()
+    assert list(at.dataframe[0].value["name"]) == ["alice"]
+    before = len(at.get("image"))
+    at.multiselect(key="compare_runs").set_value([1, 2]).run()
+    assert not at.exception and len(at.get("image")) == before + 1  # the overlay figure
+    at.selectbox(key="run_pick").set_value(1).run()
+    button(at, "Load this model to draw with").click().run()
+    assert at.session_state.models[at.session_state.model_key].label.startswith("#1 alice")
+    assert at.button(key="run_delete").proto.disabled  # disabled until confirmed
+    at.checkbox(key="run_delete_sure").check().run()
+    button(at, "Delete").click().run()
+    assert not at.exception
+    at.text_input(key="runs_filter").set_value("").run()
+    assert list(at.dataframe[0].value["name"]) == ["bob"]
+
+
+def test_a_shared_link_sets_the_sidebar_and_garbage_falls_back_with_a_note(app, monkeypatch):
+    monkeypatch.setattr(canvas, "draw", lambda *a, **k: None)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"model": "one-vs-rest", "lr": "0.003", "epochs": "banana", "augment": "true"})
+    at.run()
+    assert not at.exception
+    assert at.session_state["cfg_model"] == "one-vs-rest" and at.session_state["cfg_lr"] == 0.003
+    assert at.session_state["cfg_epochs"] == 5 and at.session_state["cfg_augment"] is True
+    assert any("epochs='banana' ignored" in w.value for w in at.warning)
+    at.number_input(key="cfg_epochs").set_value(9).run()
+    assert at.query_params["epochs"] == ["9"] or at.query_params["epochs"] == "9"  # the URL follows
+
+
+def test_an_unusable_run_history_is_explained_and_training_still_works(app, monkeypatch, tmp_path):
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"not a database at all" * 100)
+    monkeypatch.setenv("DIGIT_STUDIO_RUNS", str(bad))
+    at = app(render(1, PLACEMENTS["big"]))
+    train_once(at)
+    assert metric(at, "Test accuracy") is not None
+    at.session_state["tab"] = "Runs"
+    at.run()
+    assert not at.exception and any("damaged" in w.value for w in at.warning)

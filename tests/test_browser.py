@@ -4,6 +4,7 @@ import os
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import (
     CHROMIUM_ARGS,
@@ -11,6 +12,7 @@ from tests.browser import (
     clear_canvas,
     draw_digit,
     draw_strokes,
+    goto,
     open_tab,
     read_prediction,
     selected_model,
@@ -49,8 +51,7 @@ def app_url():
 def page(browser, app_url):
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = context.new_page()
-    page.goto(app_url)
-    wait_idle(page)
+    goto(page, app_url)
     yield page
     context.close()
 
@@ -146,3 +147,59 @@ def test_upload_an_image_instead(page, tmp_path):
     page.locator("input[type='file']").first.set_input_files(str(bad))
     page.get_by_text("That file cannot be used").first.wait_for(timeout=30_000)
     assert page.get_by_test_id("stException").count() == 0
+
+
+def test_a_shared_link_opens_with_its_settings(browser, app_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    goto(page, f"{app_url}/?preset=tutorial&epochs=7&lr=0.05&train_subset=banana")
+    bar = sidebar(page)
+    expect(bar.get_by_label("Epochs")).to_have_value("7")
+    expect(bar.get_by_role("combobox", name="Model")).to_have_value("tutorial-sigmoid")  # from the preset
+    expect(bar.get_by_role("combobox", name="Optimizer")).to_have_value("sgd")
+    lr = bar.get_by_test_id("stSlider").filter(has_text="Learning rate").get_by_role("slider")
+    expect(lr).to_have_attribute("aria-valuetext", "0.05")
+    bar.get_by_text("train_subset='banana' ignored").wait_for()
+    set_epochs(page, 9)
+    page.wait_for_function("() => location.search.includes('epochs=9')")  # the URL follows the settings
+    context.close()
+
+
+def test_uploaded_model_files_are_validated(page, tmp_path):
+    import os
+    import pickle
+
+    import torch
+    from safetensors.torch import save_file
+
+    open_tab(page, "Runs")
+    uploader = page.locator("input[type='file']").first
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    files = {
+        "random.safetensors": os.urandom(5000),
+        "shapes.safetensors": None,
+        "pickle.safetensors": pickle.dumps(Payload()),
+    }
+    for name, blob in files.items():
+        path = tmp_path / name
+        if blob is None:
+            save_file({"linear.weight": torch.zeros(3, 3), "linear.bias": torch.zeros(3)}, path)
+        else:
+            path.write_bytes(blob)
+        uploader.set_input_files(str(path))
+        page.get_by_text(f"{name} was refused").first.wait_for(timeout=30_000)
+    assert not marker.exists()
+    assert page.get_by_test_id("stException").count() == 0
+    good = tmp_path / "good.safetensors"
+    import model
+
+    model.save(model.load_default(), good, {"framing": "frame+deskew", "metrics": {"test_accuracy": 0.9564}})
+    uploader.set_input_files(str(good))
+    page.get_by_text("good.safetensors loaded").first.wait_for(timeout=30_000)
+    open_tab(page, "Draw")
+    assert selected_model(page).startswith("Uploaded good.safetensors (95.6%)")

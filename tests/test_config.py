@@ -45,3 +45,43 @@ def test_dict_round_trip_and_unknown_keys():
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(ValueError, match="unknown setting"):
         TrainConfig.from_dict({**cfg.to_dict(), "dropout": 0.5})
+
+
+def test_strings_round_trip_for_links():
+    from train.config import config_from_strings, config_to_strings
+
+    cfg = TrainConfig(model="one-vs-rest", optimizer="sgd", lr=0.05, batch_size=64, augment=True, framing="frame")
+    back, notes = config_from_strings(config_to_strings(cfg))
+    assert back == cfg and notes == []
+
+
+@pytest.mark.parametrize(
+    "params, field, expected",
+    [
+        ({"lr": "abc"}, "lr", 0.005),
+        ({"lr": "-3"}, "lr", 0.005),
+        ({"lr": "1e999"}, "lr", 0.005),
+        ({"lr": "nan"}, "lr", 0.005),
+        ({"epochs": "2.5"}, "epochs", 5),
+        ({"epochs": "999"}, "epochs", 5),
+        ({"model": "<script>alert(1)</script>"}, "model", "softmax"),
+        ({"augment": "maybe"}, "augment", False),
+        ({"batch_size": ""}, "batch_size", 512),
+        ({"framing": "x" * 10_000}, "framing", "frame+deskew"),
+    ],
+)
+def test_garbage_in_a_link_falls_back_with_a_note(params, field, expected):
+    from train.config import config_from_strings
+
+    cfg, notes = config_from_strings(params)
+    assert getattr(cfg, field) == expected
+    assert len(notes) == 1 and notes[0].startswith(field) and len(notes[0]) < 300
+
+
+def test_links_start_from_a_named_preset_and_ignore_unknown_names():
+    from train.config import config_from_strings
+
+    cfg, notes = config_from_strings({"preset": "tutorial", "epochs": "3", "tab": "Draw", "evil": "1"})
+    assert (cfg.model, cfg.epochs) == ("tutorial-sigmoid", 3) and notes == []
+    cfg, notes = config_from_strings({"preset": "nope"})
+    assert cfg == PRESETS["recommended"] and "not a preset" in notes[0]

@@ -80,3 +80,53 @@ PRESETS: dict[str, TrainConfig] = {
     # Our standard: framed + deskewed digits, Adam. >= 95 % test accuracy in about a second.
     "recommended": TrainConfig(),
 }
+
+
+def _parse(kind: str, text: str):
+    if kind == "bool":
+        if text.lower() in ("true", "1", "yes", "on"):
+            return True
+        if text.lower() in ("false", "0", "no", "off"):
+            return False
+        raise ValueError("expected true or false")
+    if kind == "int":
+        value = float(text)
+        if not value.is_integer():
+            raise ValueError("expected a whole number")
+        return int(value)
+    if kind == "float":
+        return float(text)
+    return text
+
+
+def config_from_strings(params: dict[str, str], base: TrainConfig | None = None) -> tuple[TrainConfig, list[str]]:
+    """A TrainConfig from text settings (a shared link's query string).
+
+    Starts from ``base`` (or the preset named by ``preset``, else ``recommended``); each setting
+    that cannot be read or is out of range is left at that value and explained in the notes.
+    Never raises. Unknown names are ignored.
+    """
+    notes: list[str] = []
+    preset = params.get("preset")
+    if base is None:
+        if preset is not None and preset not in PRESETS:
+            notes.append(f"preset={preset!r} is not a preset; using recommended")
+        base = PRESETS.get(preset or "recommended", PRESETS["recommended"])
+    cfg = base
+    for f in fields(TrainConfig):
+        if f.name not in params:
+            continue
+        text = str(params[f.name])[:100]
+        try:
+            cfg = cfg.replace(**{f.name: _parse(str(f.type), text.strip())})
+        except (ValueError, OverflowError) as exc:
+            notes.append(f"{f.name}={text!r} ignored ({exc}); kept {getattr(cfg, f.name)!r}")
+    return cfg, notes
+
+
+def config_to_strings(cfg: TrainConfig) -> dict[str, str]:
+    """The inverse of config_from_strings, for links."""
+    return {
+        k: (str(v).lower() if isinstance(v, bool) else f"{v:g}" if isinstance(v, float) else str(v))
+        for k, v in cfg.to_dict().items()
+    }

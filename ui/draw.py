@@ -31,6 +31,7 @@ def _clear() -> None:
 
 def _model_selector() -> state.ModelEntry:
     entries = state.models()
+    state.apply_pending_selection()
     st.selectbox(
         "Classify with",
         list(entries),

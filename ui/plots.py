@@ -320,3 +320,20 @@ def line_spec(
         },
         "height": height,
     }
+
+
+@_styled
+def plot_compare(runs: Sequence[tuple[str, Sequence[dict]]]) -> Figure:
+    """Loss and test accuracy per epoch of several runs on shared axes, one colour each."""
+    fig = _figure(12, 4.6)
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    colours = matplotlib.colormaps["tab10"].colors
+    for (label, epochs), colour in zip(runs, colours, strict=False):
+        x = [e["epoch"] for e in epochs]
+        ax_loss.plot(x, [e["train_loss"] for e in epochs], "-", color=colour, lw=2, label=label)
+        ax_loss.plot(x, [e["test_loss"] for e in epochs], ":", color=colour, lw=1.5)
+        ax_acc.plot(x, [100 * e["test_accuracy"] for e in epochs], "o-", color=colour, lw=2, ms=4, label=label)
+    ax_loss.set(title="Loss (solid: train, dotted: test)", xlabel="epoch", ylabel="cross-entropy")
+    ax_acc.set(title="Test accuracy", xlabel="epoch", ylabel="%")
+    fig.legend(*ax_acc.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=11)
+    return fig

@@ -6,6 +6,7 @@ import streamlit as st
 
 from model import FRAMINGS, KINDS
 from train import OPTIMIZERS, PRESETS, TrainConfig
+from train.config import config_from_strings, config_to_strings
 from train.job import QUEUED, TrainingJob
 from ui import state
 from ui.plots import GREEN, GREY, line_spec
@@ -42,10 +43,31 @@ def apply_config(cfg: TrainConfig) -> None:
 
 def _apply_preset() -> None:
     apply_config(PRESETS[st.session_state.preset])
+    st.session_state.link_notes = []
 
 
-def _nearest(options: list, value):
-    return min(options, key=lambda o: abs(o - value))
+def _scale(options: list, value) -> list:
+    """A slider's options, with a value from elsewhere (a shared link) added rather than snapped."""
+    return options if value in options else sorted([*options, value])
+
+
+def _from_link() -> None:
+    """Once per session: settings from the URL (a shared link), with a note on anything ignored."""
+    params = {k: st.query_params[k] for k in st.query_params}
+    known = {*FIELDS, "preset"}
+    if not known & set(params):
+        return
+    cfg, notes = config_from_strings({k: v for k, v in params.items() if k in known})
+    apply_config(cfg)
+    st.session_state.preset = params.get("preset") if params.get("preset") in PRESETS else "recommended"
+    st.session_state.link_notes = notes
+
+
+def _to_link(cfg: TrainConfig) -> None:
+    """Keep the URL in step with the settings, so copying it shares them."""
+    wanted = {"preset": st.session_state.preset, **config_to_strings(cfg)}
+    if any(st.query_params.get(k) != v for k, v in wanted.items()):
+        st.query_params.update(wanted)
 
 
 def settings() -> TrainConfig | None:
@@ -54,9 +76,9 @@ def settings() -> TrainConfig | None:
     if _key("model") not in ss:
         ss.preset = "recommended"
         apply_config(PRESETS["recommended"])
-    for name, options in (("lr", LRS), ("batch_size", BATCHES), ("weight_decay", DECAYS), ("train_subset", SUBSETS)):
-        if ss[_key(name)] not in options:  # a value set from elsewhere: snap to the scale
-            ss[_key(name)] = _nearest(options, ss[_key(name)])
+        _from_link()
+    for note in ss.get("link_notes", []):
+        st.warning(f"Shared link: {note}", icon=":material/link:")
     st.selectbox(
         "Preset",
         list(PRESET_LABELS),
@@ -74,13 +96,25 @@ def settings() -> TrainConfig | None:
         "one-vs-rest: ten independent sigmoid classifiers.",
     )
     st.selectbox("Optimizer", OPTIMIZERS, key=_key("optimizer"))
-    st.select_slider("Learning rate (log scale)", LRS, key=_key("lr"), format_func=lambda v: f"{v:g}")
+    st.select_slider(
+        "Learning rate (log scale)", _scale(LRS, ss[_key("lr")]), key=_key("lr"), format_func=lambda v: f"{v:g}"
+    )
     c1, c2 = st.columns(2)
-    c1.select_slider("Batch size", BATCHES, key=_key("batch_size"))
+    c1.select_slider("Batch size", _scale(BATCHES, ss[_key("batch_size")]), key=_key("batch_size"))
     c2.number_input("Epochs", 1, 200, step=1, key=_key("epochs"))
-    c1.select_slider("Weight decay", DECAYS, key=_key("weight_decay"), format_func=lambda v: f"{v:g}")
+    c1.select_slider(
+        "Weight decay",
+        _scale(DECAYS, ss[_key("weight_decay")]),
+        key=_key("weight_decay"),
+        format_func=lambda v: f"{v:g}",
+    )
     c2.number_input("Seed", 0, 2**31 - 1, step=1, key=_key("seed"))
-    st.select_slider("Training digits", SUBSETS, key=_key("train_subset"), format_func=lambda v: f"{v:,}")
+    st.select_slider(
+        "Training digits",
+        _scale(SUBSETS, ss[_key("train_subset")]),
+        key=_key("train_subset"),
+        format_func=lambda v: f"{v:,}",
+    )
     st.selectbox(
         "Framing",
         FRAMINGS,
@@ -89,18 +123,29 @@ def settings() -> TrainConfig | None:
         "centre of mass), frame+deskew (and straighten the slant).",
     )
     st.toggle("Augmentation", key=_key("augment"), help="Random small rotations, scalings and shifts of each batch.")
+    st.text_input(
+        "Run name (optional)",
+        key="run_name",
+        max_chars=40,
+        placeholder="e.g. your name",
+        help="Shown in the Runs tab and its leaderboard.",
+    )
     try:
-        return TrainConfig(**{name: ss[_key(name)] for name in FIELDS})
+        cfg = TrainConfig(**{name: ss[_key(name)] for name in FIELDS})
     except ValueError as exc:
         st.error(f"These settings cannot be used: {exc}")
         return None
+    _to_link(cfg)
+    return cfg
 
 
 def _start(cfg: TrainConfig) -> None:
     data = state.dataset(where=st.sidebar)
     if data is None:
         return
-    state.start_job(TrainingJob(cfg, lambda: data, state.training_slots()))
+    runs, _ = state.run_history()
+    name = st.session_state.get("run_name", "")
+    state.start_job(TrainingJob(cfg, lambda: data, state.training_slots(), name=name, runs=runs))
 
 
 def _downsample(values: list[float], per_epoch: int) -> tuple[list[float], list[float]]:
@@ -145,7 +190,7 @@ def _live(job: TrainingJob) -> None:
 
 def _result(job: TrainingJob | None) -> None:
     if job is None:
-        st.caption("Your trained models stay in this browser session only.")
+        st.caption("Models you train stay in your browser session; every run is also listed in the Runs tab.")
         return
     if job.net is None:
         st.error(job.message)
@@ -164,6 +209,8 @@ def _result(job: TrainingJob | None) -> None:
         f"{' and a part' if last.partial else ''} epoch(s), {seconds:.1f} s of training. "
         "It is now the model on the Draw tab."
     )
+    if job.recorder is not None and job.recorder.error:
+        st.warning(job.recorder.error)
 
 
 def render() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import uuid
 from dataclasses import dataclass, field
 
@@ -16,8 +17,9 @@ import streamlit as st
 import torch
 
 import model
-from train import DataUnavailable, Mnist, load_mnist
+from train import DataUnavailable, EpochMetrics, Mnist, load_mnist
 from train.data import is_provisioned, provision
+from train.history import HistoryError, RunHistory, default_path
 from train.job import TrainingJob, TrainingSlots
 
 SHIPPED = "shipped"
@@ -33,6 +35,17 @@ def shipped_model() -> model.LinearDigits:
 
 
 @st.cache_resource(show_spinner=False)
+def shipped_record() -> dict:
+    """The shipped model's training record (assets/default_model.json), read once."""
+    return json.loads(model.checkpoint.DEFAULT_PATH.with_suffix(".json").read_text())
+
+
+def shipped_history() -> list[EpochMetrics]:
+    keep = EpochMetrics.__dataclass_fields__
+    return [EpochMetrics(**{k: v for k, v in h.items() if k in keep}) for h in shipped_record()["history"]]
+
+
+@st.cache_resource(show_spinner=False)
 def _dataset() -> Mnist:
     return load_mnist()
 
@@ -40,6 +53,19 @@ def _dataset() -> Mnist:
 @st.cache_resource(show_spinner=False)
 def training_slots() -> TrainingSlots:
     return TrainingSlots()
+
+
+@st.cache_resource(show_spinner=False)
+def _run_history(path: str) -> tuple[RunHistory | None, str | None]:
+    try:
+        return RunHistory(path), None
+    except HistoryError as exc:
+        return None, f"{exc}. Training and drawing still work; runs are not recorded until this is fixed."
+
+
+def run_history() -> tuple[RunHistory | None, str | None]:
+    """The server's run history and, if it cannot be used, why (never raises)."""
+    return _run_history(str(default_path()))
 
 
 def dataset(where=None) -> Mnist | None:
@@ -90,7 +116,7 @@ def init() -> None:
     if "models" not in ss:
         shipped = shipped_model()
         acc = shipped.metadata["metrics"]["test_accuracy"]
-        ss.models = {SHIPPED: ModelEntry(SHIPPED, f"Shipped model ({acc:.1%})", shipped)}
+        ss.models = {SHIPPED: ModelEntry(SHIPPED, f"Shipped model ({acc:.1%})", shipped, shipped_history())}
         ss.model_key = SHIPPED
         ss.job = None
         ss.harvested = None
@@ -126,6 +152,32 @@ def harvest() -> TrainingJob | None:
         ss.models[key] = ModelEntry(key, label, job.net, list(job.history))
         ss.model_key = key
     return job
+
+
+def add_model(label: str, net: model.LinearDigits, history: list | None = None, message: str = "") -> None:
+    """Add a model (loaded from a run or uploaded) to this session, select it, and rerun.
+
+    The model selector may already be on the page in this run, so the selection is applied by
+    ``apply_pending_selection`` at the start of the next one; ``message`` is shown once there.
+    """
+    key = f"model-{uuid.uuid4().hex[:8]}"
+    st.session_state.models[key] = ModelEntry(key, label, net, list(history or []))
+    st.session_state.select_next = key
+    st.session_state.flash = message
+    st.rerun()
+
+
+def apply_pending_selection() -> None:
+    """Call before the model selector is created."""
+    if "select_next" in st.session_state:
+        st.session_state.model_key = st.session_state.pop("select_next")
+
+
+def flash() -> None:
+    """Show, once, the message left by the action before the last rerun."""
+    if st.session_state.get("flash"):
+        st.success(st.session_state.flash)
+        st.session_state.flash = ""
 
 
 def figure_png(fig, dpi: int = 110) -> bytes:

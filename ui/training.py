@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
-from model.checkpoint import DEFAULT_PATH
-from train.loop import EpochMetrics
 from ui import plots, state
 
 TUTORIAL_SECONDS = 11 * 60  # the tutorial's 50 epochs, timed on this 2-core CPU
-
-
-@st.cache_resource(show_spinner=False)
-def shipped_record() -> dict:
-    """The shipped model's training record (assets/default_model.json), read once."""
-    return json.loads(DEFAULT_PATH.with_suffix(".json").read_text())
-
-
-def _shipped_history() -> list[EpochMetrics]:
-    fields = EpochMetrics.__dataclass_fields__
-    return [EpochMetrics(**{k: v for k, v in h.items() if k in fields}) for h in shipped_record()["history"]]
 
 
 def render() -> None:
@@ -31,7 +16,7 @@ def render() -> None:
         st.info("Training is running: follow it in the sidebar. Its full curves appear here when it ends.")
     entry = state.current()
     if entry.key == state.SHIPPED:
-        history, cfg = _shipped_history(), shipped_record()["config"]
+        history, cfg = entry.history, state.shipped_record()["config"]
         st.subheader("How the shipped model was trained")
         st.caption("Train your own in the sidebar: the curves of your latest run replace these.")
     else:
