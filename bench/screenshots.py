@@ -8,10 +8,32 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.browser import CHROMIUM_ARGS, chromium_path, draw_digit, read_prediction, streamlit_server, wait_idle
+import tempfile
+
+from tests.browser import (
+    CHROMIUM_ARGS,
+    chromium_path,
+    draw_digit,
+    goto,
+    read_prediction,
+    set_epochs,
+    sidebar,
+    streamlit_server,
+    wait_idle,
+)
 from tests.drawing import PLACEMENTS
 
-TABS = ["Draw", "Training", "Sigmoid", "Inside the model", "Data"]
+TABS = ["Draw", "Training", "Sigmoid", "Inside the model", "Data", "Runs"]
+
+
+def train(page, name: str, epochs: int) -> None:
+    box = sidebar(page).get_by_role("textbox", name="Run name (optional)")
+    box.fill(name)
+    box.press("Enter")
+    set_epochs(page, epochs)
+    sidebar(page).get_by_role("button", name="Train").click()
+    sidebar(page).get_by_text("It is now the model").first.wait_for(timeout=120_000)
+    wait_idle(page)
 
 
 def open_tab(page, name: str) -> None:
@@ -26,17 +48,20 @@ def main(argv=None) -> None:
     p.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    with streamlit_server() as url, sync_playwright() as pw:
+    runs = tempfile.mkdtemp(prefix="digit-studio-shots-")  # a throwaway run history, not the real one
+    with streamlit_server(env={"DIGIT_STUDIO_RUNS": f"{runs}/history.sqlite"}) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1800})
-        page.goto(url)
-        wait_idle(page)
+        goto(page, url)
+        train(page, "alice", 2)
+        train(page, "bob", 8)
         draw_digit(page, 4, PLACEMENTS["top-left"])
         print("prediction:", read_prediction(page))
         wait_idle(page)
         for name in TABS:
             open_tab(page, name)
             path = args.out / f"{name.lower().replace(' ', '-')}.png"
+            page.wait_for_timeout(1500)  # let tables and charts finish drawing
             page.screenshot(path=str(path), full_page=True)
             print("wrote", path)
         browser.close()

@@ -16,6 +16,7 @@ from ui import plots, state
 
 MAX_COMPARE = 6
 MAX_UPLOAD_MB = 1
+COLUMNS = {"test accuracy %": st.column_config.NumberColumn(format="%.2f")}
 
 
 def _table(runs: list[Run]) -> pd.DataFrame:
@@ -58,7 +59,7 @@ def _leaderboard(runs: list[Run]) -> None:
         f"batch {c['batch_size']}, {c['epochs']} epochs, {c['framing']}"
         f"{', augmented' if c['augment'] else ''}, weight decay {c['weight_decay']:g}."
     )
-    st.dataframe(_table(scored[:5]), hide_index=True, width="stretch")
+    st.dataframe(_table(scored[:5]), hide_index=True, width="stretch", column_config=COLUMNS)
 
 
 def _compare(history: RunHistory, runs: list[Run]) -> None:
@@ -189,12 +190,7 @@ def render() -> None:
         return
     query = st.text_input("Filter by name or model kind", key="runs_filter", placeholder="e.g. alice or sigmoid")
     shown = [r for r in runs if query.lower() in f"{r.name} {r.model}".lower()] if query else runs
-    st.dataframe(
-        _table(shown),
-        hide_index=True,
-        width="stretch",
-        column_config={"test accuracy %": st.column_config.NumberColumn(format="%.2f")},
-    )
+    st.dataframe(_table(shown), hide_index=True, width="stretch", column_config=COLUMNS)
     st.caption("Click a column header to sort. Runs of a server that stopped mid-training show as interrupted.")
     _leaderboard(runs)
     _compare(history, runs)
