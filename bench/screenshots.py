@@ -4,11 +4,10 @@ python -m bench.screenshots [--out docs/screenshots]
 """
 
 import argparse
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-
-import tempfile
 
 from tests.browser import (
     CHROMIUM_ARGS,
