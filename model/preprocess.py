@@ -142,6 +142,12 @@ def to_ink(image) -> np.ndarray:
     Accepts a canvas RGBA array (ink in alpha or in colour), RGB, grayscale or a PIL image.
     Light backgrounds (paper, scans, uploads) are detected from the border and inverted.
     """
+    gray = _gray(image)
+    return 1.0 - gray if gray.size and _light_background(gray) else gray
+
+
+def _gray(image) -> np.ndarray:
+    """The image as (H,W) float32 in [0,1] as it looks (transparency over black), not inverted."""
     a = _pil_to_array(image) if isinstance(image, Image.Image) else np.asarray(image)
     if a.ndim == 3 and a.shape[2] in (3, 4):
         rgb = _scale01(_luminance(a)) if a.dtype == np.uint8 else _luminance(_scale01(a))
@@ -156,10 +162,33 @@ def to_ink(image) -> np.ndarray:
         gray = _scale01(a)
     else:
         raise ValueError(f"unsupported image shape {a.shape}; expected (H,W), (H,W,3) or (H,W,4)")
-    gray = np.clip(gray, 0.0, 1.0).astype(np.float32)
-    if gray.size and _light_background(gray):
-        gray = 1.0 - gray
-    return gray
+    return np.clip(gray, 0.0, 1.0).astype(np.float32)
+
+
+# What ink_problem() reports, and what to tell a person.
+PROBLEMS = {
+    "blank": "Draw a digit from 0 to 9 in the black box: one stroke is enough to start.",
+    "filled": "The whole picture is ink: there is no digit to find. Clear it and draw one digit.",
+    "dot": "That is too small to read yet: draw the digit bigger, or keep drawing.",
+}
+DOT = 0.12  # ink whose box is under 12 % of the picture's side and mostly filled is a dot, not a digit
+
+
+def ink_problem(image) -> str | None:
+    """Why an image cannot be classified (a key of PROBLEMS), or None when it can."""
+    gray = _gray(image)
+    ink = 1.0 - gray if gray.size and _light_background(gray) else gray
+    if ink.size == 0 or float(ink.max()) < INK * 2:
+        # Uniformly light (a white fill, a blank sheet of paper) inverts to nothing.
+        return "filled" if gray.size and float(gray.min()) > 0.5 else "blank"
+    rows, cols = np.flatnonzero(ink.max(1) >= 0.5), np.flatnonzero(ink.max(0) >= 0.5)
+    if not len(rows):
+        return "blank"
+    h, w = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    filled = float((ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] >= 0.5).mean())
+    if max(h, w) < DOT * max(ink.shape) and filled > 0.5:
+        return "dot"
+    return None
 
 
 class UnreadableImage(ValueError):
@@ -179,12 +208,14 @@ def open_image(data: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))
             if img.width * img.height > MAX_PIXELS:
-                raise UnreadableImage(f"the image is {img.width}×{img.height} pixels; at most {MAX_PIXELS:,} allowed")
+                raise UnreadableImage(
+                    f"the image is too large: {img.width}×{img.height} pixels, at most {MAX_PIXELS:,} allowed"
+                )
             img.load()
     except UnreadableImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UnreadableImage("the image is far too large (a decompression bomb?)") from None
+        raise UnreadableImage("the image is far too large to decode safely (a decompression bomb?)") from None
     except Image.UnidentifiedImageError:
         raise UnreadableImage("it is not an image format we can read (PNG, JPEG, GIF, BMP, WebP)") from None
     except (OSError, ValueError, SyntaxError) as exc:

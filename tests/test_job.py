@@ -100,3 +100,39 @@ def test_default_capacity_is_the_core_count(monkeypatch):
     assert TrainingSlots().capacity == (os.cpu_count() or 1)
     monkeypatch.setenv("DIGIT_STUDIO_TRAIN_SLOTS", "3")
     assert TrainingSlots().capacity == 3
+
+
+def test_a_disconnected_session_stops_its_run_and_frees_the_slot(data):
+    connected = threading.Event()
+    connected.set()
+    slots = TrainingSlots(1)
+    job = TrainingJob(CFG.replace(epochs=200, batch_size=1), data, slots, alive=connected.is_set, grace=0.2).start()
+    wait_for(lambda: job.step > 3)
+    connected.clear()  # the browser tab closed
+    job.join(30)
+    assert job.state == STOPPED and job.net is not None and "went away" in job.message
+    assert slots.busy == 0
+
+
+def test_a_short_blip_does_not_stop_a_run(data):
+    up = {"n": 0}
+
+    def flaky():  # disconnected for a moment, then back
+        up["n"] += 1
+        return not (5 <= up["n"] <= 6)
+
+    job = TrainingJob(CFG, data, TrainingSlots(1), alive=flaky, grace=5.0).start()
+    job.join(60)
+    assert job.state == FINISHED
+
+
+def test_a_queued_job_whose_session_left_gives_up_its_place(data):
+    slots = TrainingSlots(1)
+    release = threading.Event()
+    first = TrainingJob(CFG, lambda: (release.wait(30), data())[1], slots).start()
+    wait_for(lambda: slots.busy == 1)
+    gone = TrainingJob(CFG, data, slots, alive=lambda: False, grace=0.0).start()
+    wait_for(lambda: gone.state == STOPPED)
+    assert gone.net is None
+    release.set()
+    first.join(30)

@@ -84,6 +84,8 @@ class TrainingJob:
     slots: TrainingSlots
     name: str = ""  # optional display name, kept in the run history
     runs: RunHistory | None = None  # where to record the run (None: nowhere)
+    alive: Callable[[], bool] | None = None  # is the owner (a browser session) still connected?
+    grace: float = 3.0  # seconds the owner may be gone (a network blip) before the run stops
     recorder: Recorder | None = None
     state: str = QUEUED
     message: str = "Waiting to start…"
@@ -97,6 +99,8 @@ class TrainingJob:
     started: float = field(default_factory=time.time)
     queued_seconds: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    _gone_since: float | None = field(default=None, repr=False)
+    stop_reason: str = ""
     _thread: threading.Thread | None = field(default=None, repr=False)
 
     def start(self) -> TrainingJob:
@@ -127,15 +131,30 @@ class TrainingJob:
             return 0.0
         return min(1.0, (len(self.history) * self.steps + self.step) / (self.cfg.epochs * self.steps))
 
+    def _owner_gone(self) -> bool:
+        """True once the owner has been disconnected for longer than the grace period."""
+        if self.alive is None or self.alive():
+            self._gone_since = None
+            return False
+        now = time.monotonic()
+        self._gone_since = self._gone_since or now
+        if now - self._gone_since >= self.grace:
+            self.stop_reason = "the browser session that started it went away"
+            self._stop.set()
+        return self._stop.is_set()
+
+    def _cancelled(self) -> bool:
+        return self._stop.is_set() or self._owner_gone()
+
     def _on_batch(self, step: int, steps: int, loss: float) -> None:
         self.step, self.steps = step, steps
         self.epoch_losses.append(loss)
-        if self._stop.is_set():
+        if self._cancelled():
             raise _Stop
 
     def _run(self) -> None:
         queued_at = time.perf_counter()
-        if not self.slots.acquire(id(self), self._stop.is_set):
+        if not self.slots.acquire(id(self), self._cancelled):
             self.state, self.message = STOPPED, "Stopped before it started."
             return
         self.queued_seconds = time.perf_counter() - queued_at
@@ -185,7 +204,11 @@ class TrainingJob:
         self.recorder.finish(status, net, self.metadata, self.history)
         self.net = net.eval()
         self.net.metadata = self.metadata
-        self.state, self.message = status, f"{status.capitalize()}: test accuracy {self.history[-1].test_accuracy:.1%}"
+        why = f" ({self.stop_reason})" if self.stop_reason else ""
+        self.state, self.message = (
+            status,
+            f"{status.capitalize()}{why}: test accuracy {self.history[-1].test_accuracy:.1%}",
+        )
 
     def _fail(self, error: str, message: str) -> None:
         self.recorder.finish(FAILED, epochs=self.history, error=error)

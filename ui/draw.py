@@ -6,11 +6,10 @@ import numpy as np
 import streamlit as st
 
 import model
-from model.preprocess import UnreadableImage, open_image
+from model.preprocess import PROBLEMS, UnreadableImage, ink_problem, open_image
 from ui import canvas, state
 from ui.plots import bar_spec, colorize, enlarge
 
-PROMPT = "Draw a digit from 0 to 9 in the black box: one stroke is enough to start."
 INPUT_DRAW, INPUT_UPLOAD = "Draw", "Upload an image"
 
 
@@ -111,11 +110,12 @@ def render() -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         image = _input_image()
-    result = classify(entry.net, image) if image is not None else None
+    problem = "blank" if image is None else ink_problem(image)
+    result = classify(entry.net, image) if problem is None else None
     st.session_state.last_result = result
     with right:
         if result is None:
-            st.info(PROMPT)
+            st.info(PROBLEMS[problem or "blank"])
             return
         proba = result["proba"]
         digit = int(proba.argmax())

@@ -132,7 +132,20 @@ def current() -> ModelEntry:
     return ss.models.get(ss.model_key) or ss.models[SHIPPED]
 
 
+def session_alive():
+    """A thread-safe check that this browser session is still connected, for its training job."""
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not Runtime.exists():
+        return None  # bare mode (AppTest, scripts): no connection to watch
+    runtime, session_id = Runtime.instance(), ctx.session_id
+    return lambda: runtime.is_active_session(session_id)
+
+
 def start_job(job: TrainingJob) -> None:
+    job.alive = session_alive()
     st.session_state.job = job.start()
 
 
