@@ -44,7 +44,24 @@ def free_port() -> int:
 @contextlib.contextmanager
 def streamlit_server(env: dict | None = None, timeout: float = 90):
     """Run ``streamlit run app.py`` on a free port; yield its URL once /_stcore/health answers."""
-    port = free_port()
+    proc, url = start_server(env, timeout)
+    try:
+        yield url
+    finally:
+        stop_server(proc)
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def start_server(env: dict | None = None, timeout: float = 90, port: int | None = None):
+    """Start the app; return (process, url) once it is healthy."""
+    port = port or free_port()
     log = (
         open(ROOT / ".pytest_cache" / f"streamlit-{port}.log", "wb")
         if (ROOT / ".pytest_cache").is_dir()
@@ -70,24 +87,17 @@ def streamlit_server(env: dict | None = None, timeout: float = 90):
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-            with contextlib.suppress(OSError):
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not become healthy in time")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        with contextlib.suppress(OSError):
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                return proc, url
+        if time.monotonic() > deadline:
+            stop_server(proc)
+            raise RuntimeError("streamlit did not become healthy in time")
+        time.sleep(0.3)
 
 
 def wait_idle(page, timeout: float = 60_000) -> None:

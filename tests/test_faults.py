@@ -1,0 +1,96 @@
+"""Faults: the server killed mid-training, an unusable data or history location."""
+
+import hashlib
+import os
+import re
+import signal
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import model
+from model.checkpoint import DEFAULT_PATH
+from tests.drawing import PLACEMENTS, render
+from train.history import RunHistory
+from ui import canvas
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.mark.browser
+def test_server_killed_mid_training_then_restarted(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import (
+        CHROMIUM_ARGS,
+        chromium_path,
+        goto,
+        open_tab,
+        set_epochs,
+        sidebar,
+        start_server,
+        stop_server,
+    )
+
+    if chromium_path() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("no Chromium: CI must run the browser tests")
+        pytest.skip("no Chromium found")
+    shipped_before = hashlib.sha256(DEFAULT_PATH.read_bytes()).hexdigest()
+    env = {"DIGIT_STUDIO_RUNS": str(tmp_path / "runs" / "history.sqlite")}
+    proc, url = start_server(env)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            goto(page, url)
+            set_epochs(page, 2)
+            sidebar(page).get_by_role("button", name="Train").click()
+            sidebar(page).get_by_text("It is now the model").first.wait_for(timeout=120_000)
+            set_epochs(page, 200)
+            sidebar(page).get_by_role("button", name="Train").click()
+            page.get_by_text(re.compile(r"Epoch \d+/200")).first.wait_for(timeout=60_000)
+            os.kill(proc.pid, signal.SIGKILL)  # no chance to clean up
+            proc.wait(30)
+            browser.close()
+    finally:
+        if proc.poll() is None:
+            stop_server(proc)
+    history = RunHistory(env["DIGIT_STUDIO_RUNS"])  # what a restarted server sees first
+    runs = {r.id: r for r in history.runs()}
+    assert runs[1].status == "finished" and runs[2].status == "interrupted"
+    assert len(history.epochs(2)) >= 1  # the epochs it finished are still there
+    assert model.load(history.checkpoint_path(1)).metadata["run_id"] == 1  # earlier checkpoint intact
+    assert not history.checkpoint_path(2).exists()
+    assert not list(history.checkpoints.glob(".*.tmp"))  # no half-written files left visible
+    assert hashlib.sha256(DEFAULT_PATH.read_bytes()).hexdigest() == shipped_before
+    proc, url = start_server(env)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            goto(page, url)
+            open_tab(page, "Runs")
+            page.get_by_text("interrupted").first.wait_for(timeout=30_000)
+            assert page.get_by_test_id("stException").count() == 0
+            browser.close()
+    finally:
+        stop_server(proc)
+
+
+def test_unusable_data_and_history_locations_are_explained_and_drawing_still_works(monkeypatch):
+    monkeypatch.setenv("DIGIT_STUDIO_DATA", "/dev/null/mnist")  # cannot exist: read-only or missing
+    monkeypatch.setenv("DIGIT_STUDIO_RUNS", "/dev/null/runs/history.sqlite")
+    monkeypatch.setattr(canvas, "draw", lambda *a, **k: render(7, PLACEMENTS["big"]))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["tab"] = "Data"
+    at.run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "Could not obtain MNIST" in errors and "/dev/null/mnist/MNIST/raw" in errors
+    assert [m.value for m in at.metric if m.label == "Prediction"] == ["7"]
+    at.session_state["tab"] = "Runs"
+    at.run()
+    assert not at.exception
+    assert any("cannot create" in w.value and "still work" in w.value for w in at.warning)
