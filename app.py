@@ -3,11 +3,14 @@
 Layout and wiring only: every tab and panel is a module in ui/.
 """
 
+import time
+
 import streamlit as st
 
 from ui import data_tab, draw, inside, runs, sidebar, sigmoid, state, training
 
 st.set_page_config(page_title="Digit Studio", page_icon="✏️", layout="wide")
+started = time.perf_counter()
 state.init()
 sidebar.render()
 
@@ -26,3 +29,4 @@ for (name, view), tab in zip(TABS.items(), tabs, strict=True):
     if tab.open or name == "Draw":
         with tab:
             view.render()
+state.record_run_time(time.perf_counter() - started)

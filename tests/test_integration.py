@@ -34,5 +34,5 @@ def test_shipped_model_scores_95_percent_on_the_test_set(mnist):
 
 def test_framing_mnist_keeps_it_mnist(mnist):
     raw = mnist.test_images[:500].float() / 255
-    framed = mnist.framed("frame").test_x[:500]
+    framed = mnist.framed("frame").test_x[:500].float() / 255
     assert float((framed - raw).abs().mean()) < 0.05  # MNIST is already framed this way

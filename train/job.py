@@ -31,6 +31,17 @@ QUEUED, PREPARING, RUNNING, FINISHED, STOPPED, FAILED = (
 DONE = (FINISHED, STOPPED, FAILED)
 
 
+TRAINING_NICE = 10  # drawing requests (and the participants' browsers) go first; training soaks up the rest
+
+
+def _lower_priority() -> None:
+    """Lower this thread's CPU priority (Linux sets nice per thread id); elsewhere a no-op."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRAINING_NICE)
+    except (AttributeError, OSError):
+        pass
+
+
 class _Stop(Exception):
     """Raised from the batch callback to leave fit() after the current step."""
 
@@ -153,6 +164,7 @@ class TrainingJob:
             raise _Stop
 
     def _run(self) -> None:
+        _lower_priority()
         queued_at = time.perf_counter()
         if not self.slots.acquire(id(self), self._cancelled):
             self.state, self.message = STOPPED, "Stopped before it started."

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from model.nets import LinearDigits
 from train.config import TrainConfig
-from train.data import Mnist
+from train.data import Mnist, to_float
 from train.optim import Optimizer
 
 BatchCallback = Callable[[int, int, float], None]  # (step in epoch, steps per epoch, batch loss)
@@ -54,7 +54,7 @@ def evaluate(net: LinearDigits, x: torch.Tensor, y: torch.Tensor) -> tuple[float
     net.eval()
     loss_sum, correct = 0.0, 0
     for i in range(0, len(x), EVAL_BATCH):
-        z = net.scores(x[i : i + EVAL_BATCH])
+        z = net.scores(to_float(x[i : i + EVAL_BATCH]))
         yb = y[i : i + EVAL_BATCH]
         loss_sum += float(net.loss(z, yb)) * len(yb)
         correct += int((z.argmax(1) == yb).sum())
@@ -112,7 +112,7 @@ def fit(
         losses = []
         for step in range(steps):
             batch = order[step * bs : (step + 1) * bs]
-            xb, yb = x_flat[batch], y_train[batch]
+            xb, yb = to_float(x_flat[batch]), y_train[batch]
             if cfg.augment:
                 xb = augment(xb.view(-1, 28, 28), gen).reshape(len(batch), -1)
             value, grad_w, grad_b = net.gradients(xb, yb)

@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 import model
+from train.data import to_float
 from ui import plots, state
 
 N_GALLERY = 24
@@ -15,8 +16,8 @@ def test_predictions(entry: state.ModelEntry, data) -> tuple[np.ndarray, np.ndar
     """(framed test images, true labels, predictions) for this model, computed once per model."""
     if "test" not in entry.cache:
         framed = data.framed(entry.framing)
-        pred = model.predict_proba(entry.net, framed.test_x.numpy()).argmax(1)
-        entry.cache["test"] = (framed.test_x.numpy(), framed.test_y.numpy(), pred)
+        pred = model.predict_proba(entry.net, to_float(framed.test_x).numpy()).argmax(1)
+        entry.cache["test"] = (framed.test_x.numpy(), framed.test_y.numpy(), pred)  # shared uint8, not copied
     return entry.cache["test"]
 
 
@@ -49,7 +50,7 @@ def render() -> None:
             entry,
             "gallery",
             lambda: plots.plot_gallery(
-                images[wrong],
+                images[wrong] / 255,
                 [f"{t} → {p}" for t, p in zip(true[wrong], pred[wrong], strict=True)],
                 title=f"Misclassified test digits (true → predicted), {len(np.flatnonzero(true != pred))} in all",
             ),
