@@ -243,3 +243,12 @@ def test_an_unusable_run_history_is_explained_and_training_still_works(app, monk
     at.session_state["tab"] = "Runs"
     at.run()
     assert not at.exception and any("damaged" in w.value for w in at.warning)
+
+
+def test_user_text_cannot_inject_markdown(app):
+    at = app(render(1, PLACEMENTS["big"]))
+    train_once(at, 1, "![pixel](http://evil.example/p.png) [win](http://evil.example)")
+    at.session_state["tab"] = "Runs"
+    at.run()
+    line = next(m.value for m in at.markdown if "evil" in m.value)
+    assert "\\!\\[pixel\\]\\(http\\://evil\\.example/p\\.png\\)" in line  # shown as text, not fetched

@@ -8,7 +8,7 @@ import streamlit as st
 import model
 from model.preprocess import PROBLEMS, UnreadableImage, ink_problem, open_image
 from ui import canvas, state
-from ui.plots import bar_spec, colorize, enlarge
+from ui.plots import colorize, enlarge, probability_bars
 
 INPUT_DRAW, INPUT_UPLOAD = "Draw", "Upload an image"
 
@@ -59,7 +59,7 @@ def _input_image() -> np.ndarray | None:
         except UnreadableImage as exc:
             st.warning(f"That file cannot be used: {exc}")
             return None
-        st.image(img.convert("RGB"), caption=upload.name, width=280)
+        st.image(img.convert("RGB"), caption=state.plain(upload.name), width=280)
         return img
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     width = c1.slider("Stroke width", 6, 40, 22, key="stroke_width")
@@ -126,7 +126,7 @@ def render() -> None:
             st.caption("One-vs-rest: ten independent sigmoid probabilities; they need not sum to 1.")
         elif entry.net.kind == "tutorial-sigmoid":
             st.caption("Tutorial model: softmax over sigmoid outputs can never exceed 23 % confidence.")
-        st.vega_lite_chart(bar_spec(proba, [str(d) for d in range(10)], "digit", "probability"), width="stretch")
+        st.image(probability_bars(proba, digit), caption="Probability of each digit")
         st.markdown("**What the model sees**")
         steps = result["steps"]
         c1, c2, c3 = st.columns(3)

@@ -6,6 +6,7 @@ up in global state, and share one style sized to read on a projector.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import matplotlib
@@ -284,22 +285,9 @@ def plot_runs(runs: Sequence[dict]) -> Figure:
     return fig
 
 
-# Vega-Lite specs for charts redrawn often (every stroke, twice a second while training). Handing
+# Vega-Lite specs for charts redrawn often (twice a second while training). Handing
 # Streamlit a plain spec skips Altair, whose schema validation held the GIL long enough to slow
 # a training thread in the same process ~8x.
-
-
-def bar_spec(values: Sequence[float], labels: Sequence[str], x_title: str, y_title: str, height: int = 200) -> dict:
-    return {
-        "data": {"values": [{"x": lab, "y": float(v)} for lab, v in zip(labels, values, strict=True)]},
-        "mark": {"type": "bar", "color": BLUE},
-        "encoding": {
-            "x": {"field": "x", "type": "ordinal", "title": x_title, "axis": {"labelAngle": 0}},
-            "y": {"field": "y", "type": "quantitative", "title": y_title, "scale": {"domain": [0, 1]}},
-            "tooltip": [{"field": "x", "title": x_title}, {"field": "y", "title": y_title, "format": ".1%"}],
-        },
-        "height": height,
-    }
 
 
 def line_spec(
@@ -337,3 +325,36 @@ def plot_compare(runs: Sequence[tuple[str, Sequence[dict]]]) -> Figure:
     ax_acc.set(title="Test accuracy", xlabel="epoch", ylabel="%")
     fig.legend(*ax_acc.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=11)
     return fig
+
+
+@functools.cache
+def _font():
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=14)
+
+
+def probability_bars(
+    proba: Sequence[float], highlight: int | None = None, width: int = 420, height: int = 170
+) -> np.ndarray:
+    """The ten probabilities as a small RGB bar chart, drawn with PIL (about a millisecond).
+
+    Redrawn on every stroke: an image costs the browser far less than a chart to lay out,
+    which matters with many sessions on one machine.
+    """
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (width, height), "white")
+    d = ImageDraw.Draw(img)
+    font = _font()
+    top, bottom, left = 18, height - 22, 8
+    slot = (width - 2 * left) / 10
+    d.line([(left, bottom), (width - left, bottom)], fill=GREY, width=1)
+    for i, p in enumerate(np.clip(np.nan_to_num(np.asarray(proba, dtype=float)), 0, 1)):
+        x0, x1 = left + i * slot + slot * 0.18, left + (i + 1) * slot - slot * 0.18
+        y0 = bottom - p * (bottom - top)
+        d.rectangle([x0, y0, x1, bottom], fill=GREEN if i == highlight else BLUE)
+        d.text(((x0 + x1) / 2, bottom + 4), str(i), fill="black", font=font, anchor="ma")
+        if p >= 0.005:
+            d.text(((x0 + x1) / 2, y0 - 2), f"{p:.0%}", fill="#444", font=font, anchor="md")
+    return np.asarray(img)

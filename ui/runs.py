@@ -55,7 +55,7 @@ def _leaderboard(runs: list[Run]) -> None:
         help="The highest test accuracy of any finished or stopped run on this server.",
     )
     st.markdown(
-        f"**{best.name or 'Run #' + str(best.id)}**: {c['model']}, {c['optimizer']}, lr {c['lr']:g}, "
+        f"**{state.plain(best.name) if best.name else 'Run #' + str(best.id)}**: {c['model']}, {c['optimizer']}, lr {c['lr']:g}, "
         f"batch {c['batch_size']}, {c['epochs']} epochs, {c['framing']}"
         f"{', augmented' if c['augment'] else ''}, weight decay {c['weight_decay']:g}."
     )
@@ -164,14 +164,14 @@ def _export_import() -> None:
     try:
         net = model.from_bytes(upload.getvalue())
     except model.CheckpointError as exc:
-        st.error(f"{upload.name} was refused: {exc}")
+        st.error(f"{state.plain(upload.name)} was refused: {state.plain(exc)}")
         return
     acc = net.metadata.get("metrics", {}).get("test_accuracy")
     st.session_state.model_upload_done = upload.file_id
     state.add_model(
         f"Uploaded {upload.name[:40]}" + (f" ({acc:.1%})" if isinstance(acc, float) else ""),
         net,
-        message=f"{upload.name} loaded: it is now the model on the Draw tab.",
+        message=f"{state.plain(upload.name)} loaded: it is now the model on the Draw tab.",
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -209,6 +210,12 @@ def cached_png(entry: ModelEntry, name: str, build) -> bytes:
     if name not in entry.cache:
         entry.cache[name] = figure_png(build())
     return entry.cache[name]
+
+
+def plain(text: str) -> str:
+    """User-supplied text (a run name, a file name) made inert inside Markdown: no links, images
+    or emphasis can be smuggled in. Streamlit already escapes HTML."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~:])", r"\\\1", str(text))
 
 
 TIMINGS_ENV = "DIGIT_STUDIO_TIMINGS"
