@@ -54,8 +54,9 @@ def _leaderboard(runs: list[Run]) -> None:
         f"{best.test_accuracy:.2%}",
         help="The highest test accuracy of any finished or stopped run on this server.",
     )
+    who = state.plain(best.name) if best.name else f"Run #{best.id}"
     st.markdown(
-        f"**{state.plain(best.name) if best.name else 'Run #' + str(best.id)}**: {c['model']}, {c['optimizer']}, lr {c['lr']:g}, "
+        f"**{who}**: {c['model']}, {c['optimizer']}, lr {c['lr']:g}, "
         f"batch {c['batch_size']}, {c['epochs']} epochs, {c['framing']}"
         f"{', augmented' if c['augment'] else ''}, weight decay {c['weight_decay']:g}."
     )
