@@ -1,5 +1,6 @@
 """Faults: the server killed mid-training, an unusable data or history location."""
 
+import contextlib
 import hashlib
 import os
 import re
@@ -39,12 +40,19 @@ def test_server_killed_mid_training_then_restarted(tmp_path):
         pytest.skip("no Chromium found")
     shipped_before = hashlib.sha256(DEFAULT_PATH.read_bytes()).hexdigest()
     env = {"DIGIT_STUDIO_RUNS": str(tmp_path / "runs" / "history.sqlite")}
-    proc, url = start_server(env)
-    try:
+
+    @contextlib.contextmanager
+    def app_page(url):
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             goto(page, url)
+            yield page
+            browser.close()
+
+    proc, url = start_server(env)
+    try:
+        with app_page(url) as page:
             set_epochs(page, 2)
             sidebar(page).get_by_role("button", name="Train").click()
             sidebar(page).get_by_text("It is now the model").first.wait_for(timeout=120_000)
@@ -53,7 +61,6 @@ def test_server_killed_mid_training_then_restarted(tmp_path):
             page.get_by_text(re.compile(r"Epoch \d+/200")).first.wait_for(timeout=60_000)
             os.kill(proc.pid, signal.SIGKILL)  # no chance to clean up
             proc.wait(30)
-            browser.close()
     finally:
         if proc.poll() is None:
             stop_server(proc)
@@ -67,14 +74,10 @@ def test_server_killed_mid_training_then_restarted(tmp_path):
     assert hashlib.sha256(DEFAULT_PATH.read_bytes()).hexdigest() == shipped_before
     proc, url = start_server(env)
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            goto(page, url)
+        with app_page(url) as page:
             open_tab(page, "Runs")
             page.get_by_text("interrupted").first.wait_for(timeout=30_000)
             assert page.get_by_test_id("stException").count() == 0
-            browser.close()
     finally:
         stop_server(proc)
 
