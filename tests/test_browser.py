@@ -203,3 +203,44 @@ def test_uploaded_model_files_are_validated(page, tmp_path):
     page.get_by_text("good.safetensors loaded").first.wait_for(timeout=30_000)
     open_tab(page, "Draw")
     assert selected_model(page).startswith("Uploaded good.safetensors (95.6%)")
+
+
+def test_a_queued_training_starts_when_the_session_ahead_leaves(browser, tmp_path):
+    from train.history import RunHistory
+
+    history = tmp_path / "history.sqlite"
+    env = {"DIGIT_STUDIO_TRAIN_SLOTS": "1", "DIGIT_STUDIO_RUNS": str(history)}
+    with streamlit_server(env=env) as url:
+        first_context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        first = first_context.new_page()
+        goto(first, url)
+        second = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+        goto(second, url)
+        set_epochs(first, 200)
+        sidebar(first).get_by_role("button", name="Train").click()
+        first.get_by_text(re.compile(r"Epoch \d+/200")).first.wait_for(timeout=60_000)
+        set_epochs(second, 2)
+        sidebar(second).get_by_role("button", name="Train").click()
+        sidebar(second).get_by_text("number 1 in line").first.wait_for(timeout=30_000)
+        draw_digit(second, 7, PLACEMENTS["big"])  # drawing never waits for training
+        assert read_prediction(second) == "7"
+        first_context.close()  # the participant closes the laptop lid
+        sidebar(second).get_by_text("It is now the model").first.wait_for(timeout=60_000)
+        second.context.close()
+    runs = {r.id: r for r in RunHistory(history).runs()}
+    assert runs[1].status == "stopped" and runs[2].status == "finished"
+
+
+def test_undo_takes_back_the_last_stroke(page):
+    draw_strokes(page, [[(170, 40), (110, 250)]])  # a slanted 1
+    wait_idle(page)
+    assert read_prediction(page) == "1"
+    draw_strokes(page, [[(70, 40), (175, 40)]])  # its bar makes it a 7
+    wait_idle(page)
+    expect(page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_test_id("stMetricValue")).to_have_text(
+        "7"
+    )
+    page.get_by_role("button", name="Undo").first.click()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_test_id("stMetricValue")).to_have_text(
+        "1"
+    )
