@@ -36,7 +36,7 @@ def train(page, name: str, epochs: int) -> None:
 
 
 def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
+    page.get_by_role("tab", name=name, exact=True).click()
     page.wait_for_timeout(300)
     wait_idle(page)
     page.wait_for_timeout(500)

@@ -175,6 +175,6 @@ def selected_model(page) -> str:
 
 
 def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
+    page.get_by_role("tab", name=name, exact=True).click()
     page.wait_for_timeout(200)
     wait_idle(page)

@@ -100,7 +100,7 @@ def test_train_with_a_small_config_shows_progress_then_test_accuracy(page):
     accuracy.wait_for(timeout=120_000)
     value = float(accuracy.get_by_test_id("stMetricValue").inner_text().rstrip("%"))
     assert 80 < value <= 100
-    assert selected_model(page).startswith("Run 1: softmax")  # the Draw tab now uses the new model
+    assert re.match(r"#\d+ softmax, adam lr 0.005", selected_model(page))  # the Draw tab now uses the new model
     draw_digit(page, 7, PLACEMENTS["big"])
     assert read_prediction(page) == "7"
 
@@ -136,17 +136,22 @@ def test_upload_an_image_instead(page, tmp_path):
     photo = 255 - render(2, PLACEMENTS["big"])[..., 0]  # dark ink on light paper, like a photo or scan
     path = tmp_path / "two.png"
     Image.fromarray(photo).save(path)
-    page.get_by_role("radio", name="Upload an image").or_(
-        page.get_by_role("button", name="Upload an image")
-    ).first.click()
+    draw_digit(page, 7, PLACEMENTS["big"])
+    assert read_prediction(page) == "7"
+    page.get_by_role("tab", name="Upload an image").click()
     wait_idle(page)
-    page.locator("input[type='file']").first.set_input_files(str(path))
+    page.get_by_text("Upload a photo or scan").first.wait_for()
+    image_input = page.get_by_test_id("stFileUploader").filter(has_text="Upload a PNG").locator("input[type='file']")
+    image_input.set_input_files(str(path))
     assert read_prediction(page) == "2"
     bad = tmp_path / "notes.png"
     bad.write_bytes(b"this is not a png")
-    page.locator("input[type='file']").first.set_input_files(str(bad))
+    image_input.set_input_files(str(bad))
     page.get_by_text("That file cannot be used").first.wait_for(timeout=30_000)
     assert page.get_by_test_id("stException").count() == 0
+    page.get_by_role("tab", name="Draw on the canvas").click()
+    value = page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_test_id("stMetricValue")
+    expect(value).to_have_text("7")  # the drawing was kept while uploading
 
 
 def test_a_shared_link_opens_with_its_settings(browser, app_url):
@@ -173,7 +178,9 @@ def test_uploaded_model_files_are_validated(page, tmp_path):
     from safetensors.torch import save_file
 
     open_tab(page, "Runs")
-    uploader = page.locator("input[type='file']").first
+    uploader = (
+        page.get_by_test_id("stFileUploader").filter(has_text="Upload a model file").locator("input[type='file']")
+    )
     marker = tmp_path / "pwned"
 
     class Payload:

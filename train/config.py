@@ -88,15 +88,16 @@ def _parse(kind: str, text: str):
             return True
         if text.lower() in ("false", "0", "no", "off"):
             return False
-        raise ValueError("expected true or false")
+        raise ValueError("not true or false")
+    try:
+        value = float(text) if kind in ("int", "float") else None
+    except ValueError:
+        raise ValueError("not a number") from None
     if kind == "int":
-        value = float(text)
         if not value.is_integer():
-            raise ValueError("expected a whole number")
+            raise ValueError("not a whole number")
         return int(value)
-    if kind == "float":
-        return float(text)
-    return text
+    return value if kind == "float" else text
 
 
 def config_from_strings(params: dict[str, str], base: TrainConfig | None = None) -> tuple[TrainConfig, list[str]]:

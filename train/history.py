@@ -74,10 +74,14 @@ class Run:
 
     @property
     def label(self) -> str:
-        """A short name for legends: the display name, else the key settings."""
-        c = self.config
-        settings = f"{c['model']}, {c['optimizer']} lr {c['lr']:g}, bs {c['batch_size']}, {c['framing']}"
-        return f"#{self.id} {self.name}: {settings}" if self.name else f"#{self.id} {settings}"
+        return run_label(self.id, self.name, self.config)
+
+
+def run_label(run_id: int, name: str, config: dict) -> str:
+    """How a run is named everywhere (tables, legends, model pickers): id, name, key settings."""
+    c = config
+    settings = f"{c['model']}, {c['optimizer']} lr {c['lr']:g}, bs {c['batch_size']}, {c['framing']}"
+    return f"#{run_id} {name}: {settings}" if name else f"#{run_id} {settings}"
 
 
 def default_path() -> Path:

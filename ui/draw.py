@@ -10,7 +10,13 @@ from model.preprocess import PROBLEMS, UnreadableImage, ink_problem, open_image
 from ui import canvas, state
 from ui.plots import colorize, enlarge, probability_bars
 
-INPUT_DRAW, INPUT_UPLOAD = "Draw", "Upload an image"
+INPUT_DRAW, INPUT_UPLOAD = "Draw on the canvas", "Upload an image"
+UPLOAD_PROBLEMS = {
+    "none": "Upload a photo or scan of one handwritten digit (PNG or JPEG).",
+    "blank": "No digit found in that picture: it looks empty.",
+    "filled": "No digit found in that picture: it is one even colour.",
+    "dot": "The digit is tiny in that picture: crop closer to it.",
+}
 
 
 def classify(net: model.LinearDigits, image) -> dict | None:
@@ -41,30 +47,35 @@ def _model_selector() -> state.ModelEntry:
     return state.current()
 
 
-def _input_image() -> np.ndarray | None:
-    mode = (
-        st.segmented_control(
-            "Input", [INPUT_DRAW, INPUT_UPLOAD], default=INPUT_DRAW, key="input_mode", label_visibility="collapsed"
-        )
-        or INPUT_DRAW
+def _input_image():
+    """The image to classify and what to say when there is none: (image or None, messages)."""
+    # Tabs, not a switch: both stay mounted, so going to Upload and back keeps the drawing.
+    draw_tab, upload_tab = st.tabs([INPUT_DRAW, INPUT_UPLOAD], key="input_mode", on_change="rerun")
+    with draw_tab:
+        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        width = c1.slider("Stroke width", 6, 40, 22, key="stroke_width")
+        c2.button("Clear", on_click=_clear, help="Empty the canvas (the toolbar above it also has undo).")
+        drawing = canvas.draw(key=f"canvas-{st.session_state.get('canvas_version', 0)}", stroke_width=width)
+    with upload_tab:
+        uploaded = _uploaded()
+    if upload_tab.open:
+        return uploaded, UPLOAD_PROBLEMS
+    return drawing, PROBLEMS
+
+
+def _uploaded():
+    upload = st.file_uploader(
+        "Upload a PNG or JPEG of one digit", type=["png", "jpg", "jpeg", "gif", "bmp", "webp"], key="upload"
     )
-    if mode == INPUT_UPLOAD:
-        upload = st.file_uploader(
-            "Upload a PNG or JPEG of one digit", type=["png", "jpg", "jpeg", "gif", "bmp", "webp"], key="upload"
-        )
-        if upload is None:
-            return None
-        try:
-            img = open_image(upload.getvalue())
-        except UnreadableImage as exc:
-            st.warning(f"That file cannot be used: {exc}")
-            return None
-        st.image(img.convert("RGB"), caption=state.plain(upload.name), width=280)
-        return img
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    width = c1.slider("Stroke width", 6, 40, 22, key="stroke_width")
-    c2.button("Clear", on_click=_clear, help="Empty the canvas (the toolbar above it also has undo).")
-    return canvas.draw(key=f"canvas-{st.session_state.get('canvas_version', 0)}", stroke_width=width)
+    if upload is None:
+        return None
+    try:
+        img = open_image(upload.getvalue())
+    except UnreadableImage as exc:
+        st.warning(f"That file cannot be used: {state.plain(exc)}")
+        return None
+    st.image(img.convert("RGB"), caption=state.plain(upload.name), width=280)
+    return img
 
 
 def _with_box(ink: np.ndarray, box: tuple[int, int, int, int], size: int = 140) -> np.ndarray:
@@ -94,10 +105,11 @@ def _explain(entry: state.ModelEntry, result: dict) -> None:
     bias = entry.net.linear.bias.detach().numpy()
     cols = st.columns(2)
     for col, d in zip(cols, (best, second), strict=True):
+        score, b = round(float(z[d]), 2), round(float(bias[d]), 2)
         col.image(
             colorize(contrib[d], limit=lim, scale=6),
             width=168,
-            caption=f"for {d}: pixels {contrib[d].sum():+.1f}, bias {bias[d]:+.1f} → score {z[d]:+.1f}",
+            caption=f"for {d}: pixels {score - b:+.2f}, bias {b:+.2f} → score {score:+.2f}",
         )
     st.caption(
         "Red pixels push towards the digit, blue against it. For a linear model this is exact, not an "
@@ -109,19 +121,24 @@ def render() -> None:
     entry = _model_selector()
     left, right = st.columns([1, 1], gap="large")
     with left:
-        image = _input_image()
-    problem = "blank" if image is None else ink_problem(image)
+        image, messages = _input_image()
+    problem = "none" if image is None else ink_problem(image)
     result = classify(entry.net, image) if problem is None else None
     st.session_state.last_result = result
     with right:
         if result is None:
-            st.info(PROBLEMS[problem or "blank"])
+            st.info(messages.get(problem) or messages["blank"])
             return
         proba = result["proba"]
         digit = int(proba.argmax())
         m1, m2 = st.columns(2)
         m1.metric("Prediction", str(digit), help="The class with the highest probability.")
-        m2.metric("Confidence", f"{proba[digit]:.0%}")
+        m2.metric(
+            "Confidence",
+            f"{proba[digit]:.0%}",
+            help="How sure the model is among the ten digits. It has no "
+            "'not a digit' answer: a scribble gets a digit too, sometimes with high confidence.",
+        )
         if entry.net.kind == "one-vs-rest":
             st.caption("One-vs-rest: ten independent sigmoid probabilities; they need not sum to 1.")
         elif entry.net.kind == "tutorial-sigmoid":

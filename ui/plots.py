@@ -83,6 +83,8 @@ def plot_training(history: Sequence, live_losses: Sequence[float] = (), compact:
     ax_acc.axhline(100 * TUTORIAL_ACCURACY, color=RED, ls=":", lw=1.5, label="tutorial: 86 % after 50 epochs")
     ax_loss.set(title="Loss", xlabel="epoch", ylabel="cross-entropy")
     ax_acc.set(title="Test accuracy", xlabel="epoch", ylabel="%")
+    for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax_loss.legend(loc="upper right")
     ax_acc.legend(loc="lower right")
     if batch and max(batch) > 5 * np.median(batch):

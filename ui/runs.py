@@ -29,10 +29,10 @@ def _table(runs: list[Run]) -> pd.DataFrame:
                 "optimizer": r.config["optimizer"],
                 "lr": r.config["lr"],
                 "batch": r.config["batch_size"],
-                "epochs": r.config["epochs"],
+                "epochs set": r.config["epochs"],
                 "framing": r.config["framing"],
-                "test accuracy %": None if r.test_accuracy is None else round(100 * r.test_accuracy, 2),
-                "seconds": None if r.duration is None else round(r.duration, 1),
+                "test accuracy %": float("nan") if r.test_accuracy is None else round(100 * r.test_accuracy, 2),
+                "seconds": float("nan") if r.duration is None else round(r.duration, 1),
                 "status": r.status,
                 "from": r.source,
                 "started": datetime.fromtimestamp(r.started).strftime("%H:%M:%S"),
@@ -137,7 +137,7 @@ def history_csv(entry: state.ModelEntry) -> bytes:
 def _export_import() -> None:
     st.subheader("Export and import models")
     entry = state.current()
-    slug = "".join(ch if ch.isalnum() else "-" for ch in entry.key)
+    slug = "-".join("".join(ch if ch.isalnum() else " " for ch in entry.label.lower()).split())[:60]
     c1, c2 = st.columns(2)
     c1.download_button(
         "Download the current model (.safetensors)",

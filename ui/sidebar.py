@@ -15,7 +15,7 @@ LRS = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0,
 BATCHES = [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
 DECAYS = [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1]
 SUBSETS = [100, 500, 1000, 2000, 5000, 10_000, 20_000, 30_000, 60_000]
-PRESET_LABELS = {"recommended": "Recommended", "tutorial": "Tutorial (the tutorials' exact settings)"}
+PRESET_LABELS = {"recommended": "Recommended", "tutorial": "Tutorial"}
 FIELDS = (
     "model",
     "optimizer",
@@ -135,6 +135,8 @@ def settings() -> TrainConfig | None:
     except ValueError as exc:
         st.error(f"These settings cannot be used: {exc}")
         return None
+    if cfg != PRESETS[ss.preset]:
+        st.caption(f"Changed from the {PRESET_LABELS[ss.preset]} preset.")
     _to_link(cfg)
     return cfg
 

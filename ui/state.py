@@ -20,7 +20,7 @@ import torch
 import model
 from train import DataUnavailable, EpochMetrics, Mnist, load_mnist
 from train.data import is_provisioned, provision
-from train.history import HistoryError, RunHistory, default_path
+from train.history import HistoryError, RunHistory, default_path, run_label
 from train.job import TrainingJob, TrainingSlots
 
 SHIPPED = "shipped"
@@ -160,7 +160,13 @@ def harvest() -> TrainingJob | None:
         ss.run_number += 1
         cfg, acc = job.cfg, job.history[-1].test_accuracy
         stopped = ", stopped" if job.state == "stopped" else ""
-        label = f"Run {ss.run_number}: {cfg.model}, {cfg.optimizer} lr {cfg.lr:g} ({acc:.1%}{stopped})"
+        rid = job.recorder.run_id if job.recorder is not None else None
+        name = (
+            run_label(rid, job.name, cfg.to_dict())
+            if rid
+            else f"Run {ss.run_number}: {cfg.model}, {cfg.optimizer} lr {cfg.lr:g}"
+        )
+        label = f"{name} ({acc:.1%}{stopped})"
         key = f"run-{uuid.uuid4().hex[:8]}"
         ss.models[key] = ModelEntry(key, label, job.net, list(job.history))
         ss.model_key = key
