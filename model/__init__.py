@@ -2,7 +2,7 @@
 
 from model.checkpoint import CheckpointError, from_bytes, load, load_default, save, to_bytes
 from model.nets import KINDS, LinearDigits, build
-from model.predict import contributions, logits, predict_proba
+from model.predict import contributions, logits, predict_proba, probabilities
 from model.preprocess import FRAMINGS, frame_batch, framing_steps, to_ink, to_mnist
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "load_default",
     "logits",
     "predict_proba",
+    "probabilities",
     "save",
     "to_bytes",
     "to_ink",

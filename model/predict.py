@@ -31,7 +31,13 @@ def predict_proba(net: LinearDigits, images) -> np.ndarray:
     softmax and tutorial-sigmoid rows sum to one; one-vs-rest gives ten independent
     sigmoid probabilities. Images are used as given: [0,1] pixels, white on black.
     """
-    return net.proba(torch.from_numpy(logits(net, images))).numpy()
+    return probabilities(net, logits(net, images))
+
+
+@torch.no_grad()
+def probabilities(net: LinearDigits, z: np.ndarray) -> np.ndarray:
+    """Probabilities from logits already computed (N,10), without another forward pass."""
+    return net.proba(torch.as_tensor(z)).numpy()
 
 
 def contributions(net: LinearDigits, image) -> np.ndarray:

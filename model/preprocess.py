@@ -178,7 +178,7 @@ def ink_problem(image) -> str | None:
     """Why an image cannot be classified (a key of PROBLEMS), or None when it can."""
     gray = _gray(image)
     ink = 1.0 - gray if gray.size and _light_background(gray) else gray
-    if ink.size == 0 or float(ink.max()) < INK * 2:
+    if _blank(ink):
         # Uniformly light (a white fill, a blank sheet of paper) inverts to nothing.
         return "filled" if gray.size and float(gray.min()) > 0.5 else "blank"
     rows, cols = np.flatnonzero(ink.max(1) >= 0.5), np.flatnonzero(ink.max(0) >= 0.5)
@@ -223,6 +223,11 @@ def open_image(data: bytes) -> Image.Image:
     return img
 
 
+def _blank(ink: np.ndarray) -> bool:
+    """No pixel dark-to-light enough to be a stroke: nothing to frame."""
+    return ink.size == 0 or float(ink.max()) < INK * 2
+
+
 def _light_background(gray: np.ndarray) -> bool:
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     return float(np.median(border)) > 0.5
@@ -235,7 +240,7 @@ def to_mnist(image, framing: str = "frame+deskew") -> np.ndarray | None:
     """
     _check_framing(framing)
     ink = to_ink(image)
-    if ink.size == 0 or float(ink.max()) < INK * 2:
+    if _blank(ink):
         return None
     return frame_batch(torch.from_numpy(ink)[None], framing)[0].numpy()
 
@@ -245,7 +250,7 @@ def framing_steps(image, framing: str = "frame+deskew") -> dict | None:
     20 px, and the final 28x28 (computed by the same ``frame_batch`` as everything else)."""
     _check_framing(framing)
     ink = to_ink(image)
-    if ink.size == 0 or float(ink.max()) < INK * 2:
+    if _blank(ink):
         return None
     framed = frame_batch(torch.from_numpy(ink)[None], framing)[0].numpy()
     if framing == "none":

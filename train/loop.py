@@ -46,6 +46,19 @@ class EpochMetrics:
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> EpochMetrics:
+        """From a saved record (a metrics JSON, a history row); batch losses may be absent."""
+        return cls(
+            d["epoch"],
+            d["train_loss"],
+            list(d.get("batch_losses", [])),
+            d["test_loss"],
+            d["test_accuracy"],
+            d["seconds"],
+            bool(d.get("partial", False)),
+        )
+
 
 @torch.no_grad()
 def evaluate(net: LinearDigits, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:

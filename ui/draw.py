@@ -25,9 +25,8 @@ def classify(net: model.LinearDigits, image) -> dict | None:
     if steps is None:
         return None
     framed = steps["framed"]
-    z = model.logits(net, framed)[0]
-    proba = model.predict_proba(net, framed)[0]
-    return {"steps": steps, "framed": framed, "logits": z, "proba": proba}
+    z = model.logits(net, framed)
+    return {"steps": steps, "framed": framed, "logits": z[0], "proba": model.probabilities(net, z)[0]}
 
 
 def _clear() -> None:

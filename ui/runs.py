@@ -12,6 +12,7 @@ import streamlit as st
 
 import model
 from train.history import Run, RunHistory
+from train.loop import EpochMetrics
 from ui import plots, state
 
 MAX_COMPARE = 6
@@ -100,7 +101,7 @@ def _load_or_delete(history: RunHistory, runs: list[Run]) -> None:
             state.add_model(
                 f"{run.label}{acc}",
                 net,
-                _metrics(history.epochs(run.id)),
+                [EpochMetrics.from_dict(e) for e in history.epochs(run.id)],
                 f"Loaded run #{run.id}: it is now the model on the Draw tab.",
             )
     sure = c2.checkbox(f"Yes, delete run #{run.id} and its model", key="run_delete_sure")
@@ -112,17 +113,6 @@ def _delete(history: RunHistory, run_id: int) -> None:
     history.delete(run_id)
     st.session_state.run_delete_sure = False
     st.session_state.flash = f"Run #{run_id} and its model were deleted."
-
-
-def _metrics(epochs: list[dict]):
-    from train.loop import EpochMetrics
-
-    return [
-        EpochMetrics(
-            e["epoch"], e["train_loss"], [], e["test_loss"], e["test_accuracy"], e["seconds"], bool(e["partial"])
-        )
-        for e in epochs
-    ]
 
 
 def history_csv(entry: state.ModelEntry) -> bytes:
