@@ -42,8 +42,7 @@ def shipped_record() -> dict:
 
 
 def shipped_history() -> list[EpochMetrics]:
-    keep = EpochMetrics.__dataclass_fields__
-    return [EpochMetrics(**{k: v for k, v in h.items() if k in keep}) for h in shipped_record()["history"]]
+    return [EpochMetrics.from_dict(h) for h in shipped_record()["history"]]
 
 
 @st.cache_resource(show_spinner=False)
@@ -98,10 +97,6 @@ class ModelEntry:
     @property
     def framing(self) -> str:
         return self.net.metadata["framing"]
-
-    @property
-    def accuracy(self) -> float | None:
-        return self.net.metadata.get("metrics", {}).get("test_accuracy")
 
     def checkpoint_bytes(self) -> bytes:
         return model.to_bytes(self.net, {k: v for k, v in self.net.metadata.items() if k not in _HEADER_KEYS})
@@ -205,10 +200,6 @@ def figure_png(fig, dpi: int = 110) -> bytes:
     fig.savefig(buf, format="png", dpi=dpi)
     fig.clear()
     return buf.getvalue()
-
-
-def show_figure(fig, **kwargs) -> None:
-    st.image(figure_png(fig), **kwargs)
 
 
 def cached_png(entry: ModelEntry, name: str, build) -> bytes:
