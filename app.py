@@ -7,14 +7,17 @@ import time
 
 import streamlit as st
 
-from ui import data_tab, draw, inside, runs, sidebar, sigmoid, state, training
+from ui import data_tab, draw, inside, layout, runs, sidebar, sigmoid, state, training
 
 st.set_page_config(page_title="Digit Studio", page_icon="✏️", layout="wide")
 started = time.perf_counter()
 state.init()
+layout.page(layout.presenter())
 sidebar.render()
 
-st.title("Digit Studio")
+with st.container(horizontal=True, vertical_alignment="bottom", key="title_row"):
+    st.title("Digit Studio", width="content")
+    layout.toggle()
 TABS = {
     "Draw": draw,
     "Training": training,

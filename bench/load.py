@@ -22,7 +22,7 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
-from tests.browser import CHROMIUM_ARGS, PINNED, chromium_path, start_server, stop_server
+from tests.browser import CANVAS, CHROMIUM_ARGS, chromium_path, start_server, stop_server
 from tests.drawing import PLACEMENTS, stroke_points
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
@@ -52,21 +52,21 @@ class Session:
         self.page.on("pageerror", lambda exc: self.stats["errors"].append(f"session {self.index}: {exc}"))
         await self.page.goto(self.url)
         await self.page.get_by_role("button", name="Train").wait_for(timeout=180_000)
-        await self.page.locator("canvas.upper-canvas").first.wait_for(timeout=180_000)
-        await self.page.wait_for_function(PINNED, timeout=60_000)
-        self.box = await self.page.locator("canvas.upper-canvas").first.bounding_box()
+        await self.page.locator(CANVAS).first.wait_for(timeout=180_000)
+        self.box = await self.page.locator(CANVAS).first.bounding_box()
 
     async def draw_once(self) -> None:
         page = self.page
-        await page.get_by_role("button", name="Reset canvas & history").first.click()
+        await page.locator(".st-key-canvas").get_by_role("button", name="Clear").click()
         await page.get_by_text("Draw a digit").first.wait_for(timeout=60_000)
         digit = self.rng.randrange(10)
         strokes = stroke_points(digit, PLACEMENTS[self.rng.choice(list(PLACEMENTS))])
         for pts in strokes:
-            await page.mouse.move(self.box["x"] + pts[0][0], self.box["y"] + pts[0][1])
+            k = self.box["width"] / 280  # strokes are in pixels of the 280x280 drawing
+            await page.mouse.move(self.box["x"] + pts[0][0] * k, self.box["y"] + pts[0][1] * k)
             await page.mouse.down()
             for x, y in pts[1:]:
-                await page.mouse.move(self.box["x"] + x, self.box["y"] + y, steps=3)
+                await page.mouse.move(self.box["x"] + x * k, self.box["y"] + y * k, steps=3)
             await page.mouse.up()
         start = time.perf_counter()
         metric = page.get_by_test_id("stMetric").filter(has_text="Prediction").first

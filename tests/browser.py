@@ -24,8 +24,24 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-PINNED = """() => [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
-    .some(h => h.shadowRoot && h.shadowRoot.querySelector("style[data-pin-toolbar]"))"""
+CANVAS = ".st-key-canvas .digit-canvas[data-side] canvas"  # ui/static/canvas.js sets data-side once laid out
+# Phone and tablet in portrait (touch), laptop and projector (mouse): the four screens of a room.
+SCREENS = {
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "has_touch": True,
+        "is_mobile": True,
+        "device_scale_factor": 2,
+    },
+    "tablet": {
+        "viewport": {"width": 820, "height": 1180},
+        "has_touch": True,
+        "is_mobile": True,
+        "device_scale_factor": 2,
+    },
+    "laptop": {"viewport": {"width": 1280, "height": 720}},
+    "projector": {"viewport": {"width": 1920, "height": 1080}},
+}
 
 
 def chromium_path() -> str | None:
@@ -111,34 +127,59 @@ def goto(page, url: str) -> None:
     wait_idle(page)
 
 
-def canvas_box(page) -> dict:
-    """The drawing surface's box, once the component's script has wired it up (toolbar built)."""
-    canvas = page.locator("canvas.upper-canvas").first
+def canvas_box(page, scroll: bool = True) -> dict:
+    """The drawing surface's box on screen, once the component has laid it out."""
+    canvas = page.locator(CANVAS).first
     canvas.wait_for(timeout=60_000)
-    page.get_by_role("button", name="Reset canvas & history").first.wait_for(timeout=60_000)
-    page.wait_for_function(PINNED, timeout=10_000)  # ui/canvas.py moved the toolbar off the surface
-    canvas.scroll_into_view_if_needed()
+    if scroll:
+        canvas.scroll_into_view_if_needed()
     return canvas.bounding_box()
 
 
+def _to_screen(box: dict, x: float, y: float) -> tuple[float, float]:
+    """A point of the 280x280 drawing -> the page, whatever size the canvas has on screen."""
+    return box["x"] + x * box["width"] / 280, box["y"] + y * box["height"] / 280
+
+
 def draw_strokes(page, strokes, steps: int = 4) -> None:
-    """Draw polylines given in canvas pixels with the mouse."""
+    """Draw polylines given in pixels of the 280x280 drawing with the mouse."""
     box = canvas_box(page)
     for pts in strokes:
-        (x, y), rest = pts[0], pts[1:]
-        page.mouse.move(box["x"] + x, box["y"] + y)
+        page.mouse.move(*_to_screen(box, *pts[0]))
         page.mouse.down()
-        for x, y in rest:
-            page.mouse.move(box["x"] + x, box["y"] + y, steps=steps)
+        for x, y in pts[1:]:
+            page.mouse.move(*_to_screen(box, x, y), steps=steps)
         page.mouse.up()
 
 
-def draw_digit(page, digit: int, placement: tuple[float, float, float, float]) -> None:
-    draw_strokes(page, stroke_points(digit, placement))
+def touch_strokes(page, strokes, steps: int = 4) -> None:
+    """Draw polylines with a finger: real touch events through CDP (Input.dispatchTouchEvent)."""
+    box = canvas_box(page)
+    cdp = page.context.new_cdp_session(page)
+    try:
+        for pts in strokes:
+            x0, y0 = _to_screen(box, *pts[0])
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]})
+            for x1, y1 in (_to_screen(box, x, y) for x, y in pts[1:]):
+                for k in range(1, steps + 1):
+                    x, y = x0 + (x1 - x0) * k / steps, y0 + (y1 - y0) * k / steps
+                    cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+                x0, y0 = x1, y1
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    finally:
+        cdp.detach()
+
+
+def draw_digit(page, digit: int, placement: tuple[float, float, float, float], touch: bool = False) -> None:
+    (touch_strokes if touch else draw_strokes)(page, stroke_points(digit, placement))
 
 
 def clear_canvas(page) -> None:
-    page.get_by_role("button", name="Reset canvas & history").first.click()
+    page.locator(".st-key-canvas").get_by_role("button", name="Clear").click()
+
+
+def undo_stroke(page) -> None:
+    page.locator(".st-key-canvas").get_by_role("button", name="Undo").click()
 
 
 def read_prediction(page, timeout: float = 30_000) -> str:

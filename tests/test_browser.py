@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import (
+    CANVAS,
     CHROMIUM_ARGS,
     chromium_path,
     clear_canvas,
@@ -20,6 +21,7 @@ from tests.browser import (
     set_training_digits,
     sidebar,
     streamlit_server,
+    undo_stroke,
     wait_idle,
 )
 from tests.drawing import PLACEMENTS
@@ -76,18 +78,18 @@ def test_draw_digits_big_small_and_off_centre(page):
         page.get_by_text("Draw a digit").first.wait_for()
 
 
-def test_strokes_starting_at_the_top_edge_register(page):
-    # The canvas toolbar once sat invisibly over the top strip and swallowed these strokes.
+def test_strokes_starting_at_the_very_edge_register(page):
+    # A toolbar once sat invisibly over the canvas's top strip and swallowed these strokes.
     for x in (30, 140, 250):
-        draw_strokes(page, [[(x, 3), (x, 200)]])
+        draw_strokes(page, [[(x, 0.5), (x, 200)]])  # from the top edge down
         wait_idle(page)
+    draw_strokes(page, [[(0.5, 250), (120, 250)]])  # from the left edge
+    wait_idle(page)
     assert read_prediction(page)
-    assert page.evaluate("""() => {
-        const host = [...document.querySelectorAll("[data-testid='stBidiComponentIsolated']")]
-            .find(h => h.shadowRoot && h.shadowRoot.querySelector("canvas.dc-canvas.lower-canvas"));
-        const c = host.shadowRoot.querySelector("canvas.dc-canvas.lower-canvas");
+    assert page.locator(CANVAS).evaluate("""c => {
         const ctx = c.getContext("2d"), s = c.width / 280;
-        return [30, 140, 250].every(x => ctx.getImageData(x * s, 100 * s, 1, 1).data[0] > 200);
+        const ink = (x, y) => ctx.getImageData(x * s, y * s, 1, 1).data[0] > 200;
+        return [30, 140, 250].every(x => ink(x, 3) && ink(x, 100)) && ink(3, 250);
     }""")
 
 
@@ -247,7 +249,7 @@ def test_undo_takes_back_the_last_stroke(page):
     expect(page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_test_id("stMetricValue")).to_have_text(
         "7"
     )
-    page.get_by_role("button", name="Undo").first.click()
+    undo_stroke(page)
     expect(page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_test_id("stMetricValue")).to_have_text(
         "1"
     )

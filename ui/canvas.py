@@ -1,53 +1,108 @@
-"""The one place that imports streamlit-drawable-canvas (it cannot be imported outside a
-running Streamlit script, so tests patch ``draw`` instead)."""
+"""The drawing canvas: Digit Studio's own small Streamlit component (ui/static/canvas.js).
+
+Why our own: streamlit-drawable-canvas draws at a fixed pixel size, so on a tablet its
+280 px canvas was cut off by a 212 px column, and its toolbar carried an edit mode users
+took for "draw". This component is plain JS on Streamlit's components v2 API (no iframe, no
+npm build): the canvas is as wide as its column, mouse, touch and pen share one code path
+(pointer events), and the toolbar is Undo and Clear.
+
+The browser sends strokes, not pixels, in the coordinates of a 280x280 drawing (the size the
+framing expects), widths included; ``render`` rasterises them here. So the model sees the
+same drawing whatever the size of the screen it was drawn on.
+"""
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
 import numpy as np
 import streamlit as st
+from PIL import Image, ImageDraw
 
 SIZE = 280
+# Bounds on a drawing from the browser (hostile input; the JS keeps to them too). A digit takes
+# a few hundred points; the worst a client can send renders in about 0.3 s.
+MAX_STROKES = 100
+MAX_POINTS = 4000  # in all strokes together
+MAX_WIDTH = 40.0  # the stroke-width slider's maximum
+MIN_STEP = 1.0  # points closer than this to the previous one add nothing
+_STATIC = Path(__file__).parent / "static"
+_SUPERSAMPLE = 2  # anti-aliasing: draw at twice the size, then shrink
 
-# With live updates the canvas's toolbar floats: invisible (opacity 0) at top:-1rem, above the
-# drawing surface's top strip, so strokes starting there went to the toolbar. This pins it
-# above the canvas, as the component itself does when live updates are off. The component
-# lives in an open shadow root, out of reach of page CSS, hence the script; its text is static.
-_PIN_TOOLBAR = """
-<script>
-(() => {
-  if (window.__digitStudioPin) return;
-  const css = ".dc-toolbar{opacity:1!important;top:auto!important;bottom:100%!important}";
-  // The toolbar is built inside the shadow root after the host mounts, where no document-level
-  // MutationObserver sees it; a cheap periodic check catches every (re)mount.
-  window.__digitStudioPin = setInterval(() => {
-    document.querySelectorAll("[data-testid='stBidiComponentIsolated']").forEach((host) => {
-      const root = host.shadowRoot;
-      if (!root || !root.querySelector(".dc-toolbar") || root.querySelector("style[data-pin-toolbar]")) return;
-      const style = document.createElement("style");
-      style.dataset.pinToolbar = "1";
-      style.textContent = css;
-      root.appendChild(style);
-    });
-  }, 200);
-})();
-</script>
-"""
+_component = st.components.v2.component(
+    "digit_studio.canvas",
+    js=(_STATIC / "canvas.js").read_text(),
+    css=(_STATIC / "canvas.css").read_text(),
+)
 
 
-def draw(key: str = "canvas", stroke_width: int = 22) -> np.ndarray | None:
-    """Show a 280x280 black drawing canvas with a white pen; return its RGBA pixels or None."""
-    from streamlit_drawable_canvas import st_canvas
+def clean_strokes(raw) -> list[tuple[float, list[tuple[float, float]]]]:
+    """The strokes the browser sent, as (width, points), with anything malformed dropped.
 
-    st.html(_PIN_TOOLBAR, unsafe_allow_javascript=True)
-    st.container(height=8, border=False)  # room for the pinned toolbar above the canvas
-    result = st_canvas(
-        stroke_width=stroke_width,
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        width=SIZE,
-        height=SIZE,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=key,
-    )
-    return result.image_data
+    At most MAX_STROKES strokes and MAX_POINTS points; coordinates are clamped to a margin
+    around the drawing and widths to 1..MAX_WIDTH, so any input costs bounded work.
+    """
+    strokes, budget = [], MAX_POINTS
+    if not isinstance(raw, list):
+        return strokes
+    for item in raw[:MAX_STROKES]:
+        if budget <= 0:
+            break
+        if not isinstance(item, dict) or not isinstance(item.get("p"), list):
+            continue
+        width, flat = item.get("w"), item["p"][: 2 * budget]
+        if not _number(width) or len(flat) < 2 or not all(_number(v) for v in flat):
+            continue
+        pts: list[tuple[float, float]] = []
+        for x, y in zip(flat[0 : len(flat) - 1 : 2], flat[1::2], strict=True):
+            p = (_clamp(x, -SIZE, 2 * SIZE), _clamp(y, -SIZE, 2 * SIZE))
+            if not pts or math.dist(p, pts[-1]) >= MIN_STEP:
+                pts.append(p)
+        strokes.append((_clamp(width, 1.0, MAX_WIDTH), pts))
+        budget -= len(pts)
+    return strokes
+
+
+def _number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _clamp(v: float, lo: float, hi: float) -> float:
+    return float(min(max(v, lo), hi))
+
+
+def render(strokes: list[tuple[float, list[tuple[float, float]]]], size: int = SIZE) -> np.ndarray:
+    """RGBA pixels of the strokes as the canvas shows them: white, round caps and joins, on black."""
+    k = _SUPERSAMPLE * size / SIZE
+    img = Image.new("RGBA", (size * _SUPERSAMPLE,) * 2, (0, 0, 0, 255))
+    pen = ImageDraw.Draw(img)
+    for width, pts in strokes:
+        w, xy = width * k, [(x * k, y * k) for x, y in pts]
+        if len(xy) > 1:
+            pen.line(xy, fill=(255, 255, 255, 255), width=max(1, round(w)), joint="curve")
+        r = w / 2
+        for x, y in (xy[0], xy[-1]):  # round caps (a single point is a dot)
+            pen.ellipse((x - r, y - r, x + r, y + r), fill=(255, 255, 255, 255))
+    return np.asarray(img.resize((size, size), Image.LANCZOS))
+
+
+def draw(key: str = "canvas", stroke_width: int = 22, fit: dict | None = None) -> np.ndarray | None:
+    """Show the drawing canvas (white pen on black); return the drawing's 280x280 RGBA pixels or None.
+
+    ``stroke_width`` is in pixels of the 280x280 drawing. ``fit`` tells the canvas how much room
+    to leave below it, in CSS px: ``reserve`` beside a second column, ``reserveStacked`` where
+    Streamlit stacks the columns (narrow screens), ``maxSide`` a cap on its side.
+    """
+    kept = st.session_state.get(key) or {}
+    fit = {"reserve": 16, "reserveStacked": 16, "maxSide": 0, **(fit or {})}
+    data = {"pen": stroke_width, "fit": fit, "strokes": kept.get("strokes") or []}
+    result = _component(key=key, data=data, default={"strokes": []}, on_strokes_change=lambda: None)
+    strokes = clean_strokes(result.get("strokes"))
+    if not strokes:
+        return None
+    memo = st.session_state.get("_canvas_memo")
+    if memo is None or memo[0] != strokes:
+        memo = (strokes, render(strokes))
+        st.session_state._canvas_memo = memo
+    return memo[1]

@@ -7,7 +7,7 @@ import streamlit as st
 
 import model
 from model.preprocess import PROBLEMS, UnreadableImage, ink_problem, open_image
-from ui import canvas, state
+from ui import canvas, layout, state
 from ui.plots import colorize, enlarge, probability_bars
 
 INPUT_DRAW, INPUT_UPLOAD = "Draw on the canvas", "Upload an image"
@@ -29,10 +29,6 @@ def classify(net: model.LinearDigits, image) -> dict | None:
     return {"steps": steps, "framed": framed, "logits": z[0], "proba": model.probabilities(net, z)[0]}
 
 
-def _clear() -> None:
-    st.session_state.canvas_version = st.session_state.get("canvas_version", 0) + 1
-
-
 def _model_selector() -> state.ModelEntry:
     entries = state.models()
     state.apply_pending_selection()
@@ -46,15 +42,12 @@ def _model_selector() -> state.ModelEntry:
     return state.current()
 
 
-def _input_image():
+def _input_image(fit: dict):
     """The image to classify and what to say when there is none: (image or None, messages)."""
     # Tabs, not a switch: both stay mounted, so going to Upload and back keeps the drawing.
     draw_tab, upload_tab = st.tabs([INPUT_DRAW, INPUT_UPLOAD], key="input_mode", on_change="rerun")
     with draw_tab:
-        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        width = c1.slider("Stroke width", 6, 40, 22, key="stroke_width")
-        c2.button("Clear", on_click=_clear, help="Empty the canvas (the toolbar above it also has undo).")
-        drawing = canvas.draw(key=f"canvas-{st.session_state.get('canvas_version', 0)}", stroke_width=width)
+        drawing = canvas.draw(key="canvas", stroke_width=st.session_state.get("stroke_width", 22), fit=fit)
     with upload_tab:
         uploaded = _uploaded()
     if upload_tab.open:
@@ -116,37 +109,80 @@ def _explain(entry: state.ModelEntry, result: dict) -> None:
     )
 
 
-def render() -> None:
-    entry = _model_selector()
-    left, right = st.columns([1, 1], gap="large")
-    with left:
-        image, messages = _input_image()
-    problem = "none" if image is None else ink_problem(image)
-    result = classify(entry.net, image) if problem is None else None
-    st.session_state.last_result = result
-    with right:
-        if result is None:
-            st.info(messages.get(problem) or messages["blank"])
-            return
-        proba = result["proba"]
-        digit = int(proba.argmax())
-        m1, m2 = st.columns(2)
-        m1.metric("Prediction", str(digit), help="The class with the highest probability.")
+def _controls() -> state.ModelEntry:
+    """Which model reads the drawing, and the pen: under the answer, so on a phone they do not push
+    the answer below the fold."""
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        entry = _model_selector()
+    c2.slider(
+        "Stroke width",
+        6,
+        40,
+        22,
+        key="stroke_width",
+        help="How thick the pen is, in pixels of the 280x280 drawing the model gets (the same on every screen).",
+    )
+    return entry
+
+
+def _answer(entry: state.ModelEntry, proba: np.ndarray, presenter: bool) -> None:
+    digit = int(proba.argmax())
+    m1, m2 = st.columns([1, 2] if presenter else [1, 1])
+    with m1.container(key="prediction"):
+        st.metric("Prediction", str(digit), help="The class with the highest probability.")
+    if presenter:
+        with m2.container(key="presenter_probs"):
+            cols = st.columns(2)
+            for d in range(10):
+                text = f"{d}: {proba[d]:.0%}"
+                cols[d // 5].markdown(f"**{text}**" if d == digit else text)
+    else:
         m2.metric(
             "Confidence",
             f"{proba[digit]:.0%}",
             help="How sure the model is among the ten digits. It has no "
             "'not a digit' answer: a scribble gets a digit too, sometimes with high confidence.",
         )
-        if entry.net.kind == "one-vs-rest":
-            st.caption("One-vs-rest: ten independent sigmoid probabilities; they need not sum to 1.")
-        elif entry.net.kind == "tutorial-sigmoid":
-            st.caption("Tutorial model: softmax over sigmoid outputs can never exceed 23 % confidence.")
-        st.image(probability_bars(proba, digit), caption="Probability of each digit")
+    if entry.net.kind == "one-vs-rest":
+        st.caption("One-vs-rest: ten independent sigmoid probabilities; they need not sum to 1.")
+    elif entry.net.kind == "tutorial-sigmoid":
+        st.caption("Tutorial model: softmax over sigmoid outputs can never exceed 23 % confidence.")
+
+
+# How much room the canvas leaves below itself (CSS px): beside the answer, just a margin; where
+# a phone stacks the columns, the height of the prediction, so that it is on screen too.
+FIT = {"reserve": 16, "reserveStacked": 120}
+FIT_PRESENTER = {"reserve": 16, "reserveStacked": 16}
+
+
+def render() -> None:
+    presenter = layout.is_presenter()
+    left, right = st.columns([3, 2] if presenter else [1, 1], gap="large")
+    with right:
+        answer = st.container()
+        more = st.expander("More: the chart, model and pen, what the model sees, why") if presenter else st.container()
+        with more:
+            chart = st.container()
+            entry = _controls()
+            details = st.container()
+    with left:
+        image, messages = _input_image(FIT_PRESENTER if presenter else FIT)
+    problem = "none" if image is None else ink_problem(image)
+    result = classify(entry.net, image) if problem is None else None
+    st.session_state.last_result = result
+    if result is None:
+        answer.info(messages.get(problem) or messages["blank"])
+        return
+    proba = result["proba"]
+    with answer:
+        _answer(entry, proba, presenter)
+    chart.image(probability_bars(proba, int(proba.argmax())), caption="Probability of each digit")
+    with details:
         st.markdown("**What the model sees**")
         steps = result["steps"]
         c1, c2, c3 = st.columns(3)
-        c1.image(_with_box(steps["ink"], steps["box"]), caption="ink and its box", width=120)
-        c2.image(enlarge(steps["scaled"], 6), caption="longer side → 20 px", width=120)
-        c3.image(enlarge(steps["framed"], 6), caption="centred 28×28", width=120)
+        c1.image(_with_box(steps["ink"], steps["box"]), caption="ink and its box", width="stretch")
+        c2.image(enlarge(steps["scaled"], 6), caption="longer side → 20 px", width="stretch")
+        c3.image(enlarge(steps["framed"], 6), caption="centred 28×28", width="stretch")
         _explain(entry, result)

@@ -1,0 +1,107 @@
+"""Page layout for every screen in the room: phone, tablet, laptop, projector, and the
+presenter display (``?view=presenter`` or the toggle): a big canvas and a big answer.
+
+The CSS here is static text (no user data ever goes into it). Widgets with a ``key`` carry the
+class ``st-key-<key>``, which is what the rules below address.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.state import plain
+
+PRESENTER = "presenter"
+NARROW_PX = 1100  # below this the sidebar overlays the page instead of squeezing it
+
+_PAGE_CSS = f"""
+<style>
+/* The header is a thin transparent strip now (toolbarMode = minimal): start the page under it. */
+[data-testid="stMainBlockContainer"] {{ padding-top: 3.25rem; padding-bottom: 3rem; }}
+.st-key-layout_helper {{ display: none; }}
+[data-testid="stMainBlockContainer"] h1 {{ padding: 0 0 0.25rem 0; font-size: 2rem; }}
+.st-key-prediction [data-testid="stMetricValue"] {{ font-size: 3rem; line-height: 1.1; }}
+@media (max-width: 640px) {{
+  [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem; padding-right: 0.75rem; }}
+  [data-testid="stMainBlockContainer"] h1 {{ font-size: 1.5rem; }}
+}}
+@media (max-width: {NARROW_PX}px) {{
+  /* Opened on a tablet, the sidebar slides over the page instead of squeezing it. */
+  section[data-testid="stSidebar"][data-collapsed="false"] {{
+    position: fixed !important; top: 0; left: 0; height: 100% !important; z-index: 999990;
+    box-shadow: 0 0 2rem rgba(0, 0, 0, 0.25);
+  }}
+}}
+</style>
+"""
+
+_PRESENTER_CSS = """
+<style>
+.st-key-prediction [data-testid="stMetricValue"] { font-size: 12rem; line-height: 1; }
+.st-key-prediction [data-testid="stMetricLabel"] p { font-size: 1.75rem; }
+.st-key-presenter_probs p { font-size: 2.25rem; line-height: 1.3; margin: 0; white-space: nowrap; }
+</style>
+"""
+
+# Collapse the sidebar once per page load on a narrow screen (a tablet, a phone turned sideways)
+# or in the presenter display, where the drawing and the answer need the room. Static text.
+_COLLAPSE_JS = f"""
+export default function (component) {{
+  const {{ data }} = component;
+  if (window.__digitStudioCollapsed) return;
+  if (!(data.presenter || window.innerWidth <= {NARROW_PX})) return;
+  window.__digitStudioCollapsed = true;
+  const tryCollapse = (left) => {{
+    const bar = document.querySelector('section[data-testid="stSidebar"]');
+    const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (bar && bar.dataset.collapsed === "false" && button) button.click();
+    else if (left > 0) setTimeout(() => tryCollapse(left - 1), 100);
+  }};
+  tryCollapse(20);
+}}
+"""
+
+_collapse = st.components.v2.component("digit_studio.collapse_sidebar", js=_COLLAPSE_JS, isolate_styles=False)
+
+
+def presenter() -> bool:
+    """Whether this session shows the presenter display.
+
+    ``?view=presenter`` turns it on and is then taken off the address bar, so a settings link
+    copied from the presenter's screen opens the ordinary view. Anything else in ``view`` is
+    ignored with a note. It is a view, not a role: it shows nothing private.
+    """
+    ss = st.session_state
+    view = st.query_params.get("view")
+    if view is not None:
+        del st.query_params["view"]
+        if view == PRESENTER:
+            ss[PRESENTER] = True
+        else:
+            ss.view_note = f"The link's view={plain(view[:40])} was ignored: the one view there is is presenter."
+    return bool(ss.get(PRESENTER, False))
+
+
+def page(presenter: bool) -> None:
+    """The page's CSS, and the sidebar collapsed where it would crowd the page."""
+    st.html(_PAGE_CSS + (_PRESENTER_CSS if presenter else ""))
+    with st.container(key="layout_helper"):
+        _collapse(key="collapse_sidebar", data={"presenter": presenter})
+
+
+def is_presenter() -> bool:
+    return bool(st.session_state.get(PRESENTER, False))
+
+
+def toggle() -> None:
+    """The presenter-display switch (its state is ``st.session_state.presenter``)."""
+    st.toggle(
+        "Presenter display",
+        key=PRESENTER,
+        help="For a projector: a big canvas, a big answer and the probabilities in large text. "
+        "Everything else is one click away under the canvas. Anyone may turn it on; "
+        "a link with ?view=presenter opens the app this way.",
+    )
+    note = st.session_state.pop("view_note", None)
+    if note:
+        st.caption(note)
