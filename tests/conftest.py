@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -22,6 +24,11 @@ def synthetic_mnist(n_train: int = 600, n_test: int = 200, seed: int = 0) -> Mni
 
     (a, b), (c, d) = split(n_train), split(n_test)
     return Mnist(a, b, c, d)
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of Markdown made from user text (ui/text.md): escapes and breaks removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u200b", "")
 
 
 @pytest.fixture(autouse=True)

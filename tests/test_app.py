@@ -1,6 +1,7 @@
 """The Streamlit script under AppTest: the canvas returns fixture drawings and MNIST is a tiny
 synthetic stand-in, so every flow runs in seconds without a browser or the real data."""
 
+import re
 import time
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import model
-from tests.conftest import synthetic_mnist
+from tests.conftest import shown, synthetic_mnist
 from tests.drawing import PLACEMENTS, render
 from ui import canvas, state
 
@@ -228,7 +229,7 @@ def test_a_shared_link_sets_the_sidebar_and_garbage_falls_back_with_a_note(app, 
     assert not at.exception
     assert at.session_state["cfg_model"] == "one-vs-rest" and at.session_state["cfg_lr"] == 0.003
     assert at.session_state["cfg_epochs"] == 5 and at.session_state["cfg_augment"] is True
-    assert any("epochs='banana' ignored" in w.value for w in at.warning)
+    assert any("epochs='banana' ignored" in shown(w.value) for w in at.warning)
     at.number_input(key="cfg_epochs").set_value(9).run()
     assert at.query_params["epochs"] == ["9"] or at.query_params["epochs"] == "9"  # the URL follows
 
@@ -250,5 +251,7 @@ def test_user_text_cannot_inject_markdown(app):
     train_once(at, 1, "![pixel](http://evil.example/p.png) [win](http://evil.example)")
     at.session_state["tab"] = "Runs"
     at.run()
+    name = "![pixel](http://evil.example/p.png)"  # names are cut to 40 characters
     line = next(m.value for m in at.markdown if "evil" in m.value)
-    assert "\\!\\[pixel\\]\\(http\\://evil\\.example/p\\.png\\)" in line  # shown as text, not fetched
+    assert name in shown(line)  # reads as typed ...
+    assert not re.search(r"(?<!\\)[!\[\]()]|://", line)  # ... but no Markdown character is live: no image, no link

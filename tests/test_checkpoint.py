@@ -54,7 +54,15 @@ def _bytes(tensors, meta):
 
 
 GOOD = {"linear.weight": torch.zeros(10, 784), "linear.bias": torch.zeros(10)}
-HEADER = {"format": "digit-studio", "format_version": 1, "kind": "softmax", "framing": "frame", "framing_version": 1}
+HEADER = {
+    "format": "digit-studio",
+    "format_version": 1,
+    "kind": "softmax",
+    "framing": "frame",
+    "framing_version": 1,
+    "config": {},
+    "metrics": {},
+}
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ def test_a_job_trains_and_hands_over_an_eval_model_with_metadata(data):
 
 def test_stop_mid_epoch_keeps_a_scored_partial_model(data):
     gate = threading.Event()
-    job = TrainingJob(CFG.replace(epochs=200, batch_size=1), data, TrainingSlots(1))
+    job = TrainingJob(CFG.replace(epochs=200, batch_size=1, train_subset=600), data, TrainingSlots(1))
     original = job._on_batch
 
     def slow(step, steps, loss):
@@ -106,7 +106,9 @@ def test_a_disconnected_session_stops_its_run_and_frees_the_slot(data):
     connected = threading.Event()
     connected.set()
     slots = TrainingSlots(1)
-    job = TrainingJob(CFG.replace(epochs=200, batch_size=1), data, slots, alive=connected.is_set, grace=0.2).start()
+    job = TrainingJob(
+        CFG.replace(epochs=200, batch_size=1, train_subset=600), data, slots, alive=connected.is_set, grace=0.2
+    ).start()
     wait_for(lambda: job.step > 3)
     connected.clear()  # the browser tab closed
     job.join(30)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, fields, replace
 
 from model.nets import KINDS
@@ -10,6 +11,11 @@ from model.preprocess import FRAMINGS
 
 OPTIMIZERS = ("sgd", "sgd-momentum", "adam")
 N_TRAIN = 60_000
+# Caps that hold from every door (sidebar, shared link, CLI): one run cannot hold a training slot
+# for hours. The tutorial preset (50 epochs of batch 32) takes 93,750 steps, about 30 s here.
+MAX_EPOCHS = 200
+MAX_STEPS = 200_000  # optimiser steps per run: epochs x ceil(training digits / batch size)
+MAX_TIME_LIMIT = 1800.0  # seconds; a run that reaches its time limit stops and keeps its model
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,7 @@ class TrainConfig:
     framing: str = "frame+deskew"  # none | frame | frame+deskew, applied to training and drawing alike
     train_subset: int = N_TRAIN  # train on this many digits (a seeded random subset)
     augment: bool = False  # random small rotations, scalings and shifts of each batch
+    time_limit: float = 600.0  # seconds of training; then the run stops itself and keeps its model
 
     def __post_init__(self) -> None:
         _choice("model", self.model, KINDS)
@@ -33,12 +40,25 @@ class TrainConfig:
         _choice("framing", self.framing, FRAMINGS)
         _number("lr", self.lr, float, lo=0, hi=100, lo_open=True, hint="the learning rate must be > 0 and <= 100")
         _number("batch_size", self.batch_size, int, lo=1, hi=N_TRAIN)
-        _number("epochs", self.epochs, int, lo=1, hi=200)
+        _number("epochs", self.epochs, int, lo=1, hi=MAX_EPOCHS)
         _number("weight_decay", self.weight_decay, float, lo=0, hi=1)
         _number("seed", self.seed, int, lo=0, hi=2**31 - 1)
         _number("train_subset", self.train_subset, int, lo=10, hi=N_TRAIN)
         if not isinstance(self.augment, bool):
             raise ValueError(f"augment must be true or false, got {self.augment!r}")
+        _number("time_limit", self.time_limit, float, lo=1, hi=MAX_TIME_LIMIT, hint=TIME_HINT)
+        if self.total_steps > MAX_STEPS:
+            raise ValueError(
+                f"{self.epochs} epochs of {self.train_subset:,} digits in batches of {self.batch_size} would take "
+                f"{self.total_steps:,} optimiser steps; the limit is {MAX_STEPS:,}: use fewer epochs, fewer "
+                "digits or a bigger batch"
+            )
+
+    @property
+    def total_steps(self) -> int:
+        """Optimiser steps of the whole run (on the full training set)."""
+        n = min(self.train_subset, N_TRAIN)
+        return self.epochs * math.ceil(n / min(self.batch_size, n))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -54,6 +74,9 @@ class TrainConfig:
 
     def replace(self, **changes) -> TrainConfig:
         return replace(self, **changes)
+
+
+TIME_HINT = f"time_limit must be between 1 and {MAX_TIME_LIMIT:g} seconds"
 
 
 def _choice(name: str, value, options: tuple[str, ...]) -> None:
@@ -82,6 +105,25 @@ PRESETS: dict[str, TrainConfig] = {
 }
 
 
+# ASCII digits only: Python's float() and int() also read "١٢", "１２" and "1_2" as numbers.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+
+
+def parse_number(text: str, kind: str = "float") -> int | float:
+    """A number written in plain ASCII (``5``, ``0.001``, ``1e-3``); ``int`` wants a whole one.
+
+    Raises ValueError for anything else: other scripts' digits, underscores, hex, inf, nan."""
+    text = str(text).strip()
+    if not _NUMBER.fullmatch(text):
+        raise ValueError("not a number")
+    value = float(text)
+    if kind == "int":
+        if not value.is_integer():
+            raise ValueError("not a whole number")
+        return int(value)
+    return value
+
+
 def _parse(kind: str, text: str):
     if kind == "bool":
         if text.lower() in ("true", "1", "yes", "on"):
@@ -89,15 +131,7 @@ def _parse(kind: str, text: str):
         if text.lower() in ("false", "0", "no", "off"):
             return False
         raise ValueError("not true or false")
-    try:
-        value = float(text) if kind in ("int", "float") else None
-    except ValueError:
-        raise ValueError("not a number") from None
-    if kind == "int":
-        if not value.is_integer():
-            raise ValueError("not a whole number")
-        return int(value)
-    return value if kind == "float" else text
+    return parse_number(text, kind) if kind in ("int", "float") else text
 
 
 def config_from_strings(params: dict[str, str], base: TrainConfig | None = None) -> tuple[TrainConfig, list[str]]:
@@ -113,15 +147,30 @@ def config_from_strings(params: dict[str, str], base: TrainConfig | None = None)
         if preset is not None and preset not in PRESETS:
             notes.append(f"preset={preset!r} is not a preset; using recommended")
         base = PRESETS.get(preset or "recommended", PRESETS["recommended"])
-    cfg = base
+    parsed, texts = {}, {}
     for f in fields(TrainConfig):
         if f.name not in params:
             continue
-        text = str(params[f.name])[:100]
+        texts[f.name] = str(params[f.name])[:100]
         try:
-            cfg = cfg.replace(**{f.name: _parse(str(f.type), text.strip())})
+            parsed[f.name] = _parse(str(f.type), texts[f.name].strip())
         except (ValueError, OverflowError) as exc:
-            notes.append(f"{f.name}={text!r} ignored ({exc}); kept {getattr(cfg, f.name)!r}")
+            notes.append(f"{f.name}={texts[f.name]!r} ignored ({exc}); kept {getattr(base, f.name)!r}")
+    try:
+        return base.replace(**parsed), notes  # together: epochs and batch size are only limited jointly
+    except ValueError:
+        pass
+    cfg, pending, failed = base, parsed, {}
+    for _ in range(2):  # a value refused next to the base's may fit once the link's other values are in
+        failed = {}
+        for name, value in pending.items():
+            try:
+                cfg = cfg.replace(**{name: value})
+            except (ValueError, OverflowError) as exc:
+                failed[name] = exc
+        pending = {name: parsed[name] for name in failed}
+    for name, exc in failed.items():
+        notes.append(f"{name}={texts[name]!r} ignored ({exc}); kept {getattr(cfg, name)!r}")
     return cfg, notes
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import model
+from model.checkpoint import downsample
 from model.nets import LinearDigits
 from train.config import TrainConfig
 from train.data import Mnist
@@ -32,6 +33,9 @@ DONE = (FINISHED, STOPPED, FAILED)
 
 
 TRAINING_NICE = 10  # drawing requests (and the participants' browsers) go first; training soaks up the rest
+# Batch losses a job keeps for its finished epochs, all epochs together (each epoch's averaged down
+# to its share): a 200-epoch run of batch 1 would otherwise keep 200,000 floats per session.
+MAX_STORED_LOSSES = 4_000
 
 
 def _lower_priority() -> None:
@@ -112,6 +116,7 @@ class TrainingJob:
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     _gone_since: float | None = field(default=None, repr=False)
     stop_reason: str = ""
+    _deadline: float = field(default=float("inf"), repr=False)  # perf_counter() when the time limit ends
     _thread: threading.Thread | None = field(default=None, repr=False)
 
     def start(self) -> TrainingJob:
@@ -160,6 +165,9 @@ class TrainingJob:
     def _on_batch(self, step: int, steps: int, loss: float) -> None:
         self.step, self.steps = step, steps
         self.epoch_losses.append(loss)
+        if time.perf_counter() > self._deadline:
+            self.stop_reason = f"its time limit of {self.cfg.time_limit:g} s was reached"
+            raise _Stop
         if self._cancelled():
             raise _Stop
 
@@ -185,7 +193,10 @@ class TrainingJob:
             self.steps = steps_per_epoch(self.cfg, len(data.train_labels))
             self.state, self.message = RUNNING, "Training…"
             epoch_start = time.perf_counter()
+            self._deadline = epoch_start + self.cfg.time_limit
+            per_epoch = max(1, MAX_STORED_LOSSES // self.cfg.epochs)
             for m in fit(net, data, self.cfg, on_batch=self._on_batch):
+                m.batch_losses = downsample(m.batch_losses, per_epoch)
                 self.history.append(m)
                 self.recorder.epoch(m)
                 self.step, self.epoch_losses = 0, []
@@ -208,7 +219,10 @@ class TrainingJob:
             losses = list(self.epoch_losses)
             train_loss = sum(losses) / len(losses) if losses else loss
             seconds = time.perf_counter() - epoch_start
-            self.history.append(EpochMetrics(len(self.history) + 1, train_loss, losses, loss, acc, seconds, True))
+            per_epoch = max(1, MAX_STORED_LOSSES // self.cfg.epochs)
+            self.history.append(
+                EpochMetrics(len(self.history) + 1, train_loss, downsample(losses, per_epoch), loss, acc, seconds, True)
+            )
             self.recorder.epoch(self.history[-1])
         self.metadata = run_metadata(self.cfg, self.history, status)
         if self.recorder.run_id is not None:

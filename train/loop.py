@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from model.checkpoint import curves
 from model.nets import LinearDigits
 from train.config import TrainConfig
 from train.data import Mnist, to_float
@@ -159,7 +160,8 @@ def _diverged_message(cfg: TrainConfig, epoch: int, step: int, what: str = "beca
 
 
 def run_metadata(cfg: TrainConfig, history: list[EpochMetrics], status: str = "finished") -> dict:
-    """Checkpoint metadata for a run: its framing, full config and final metrics."""
+    """Checkpoint metadata for a run: its framing, full config, final metrics and its curves
+    (per-epoch figures, batch losses averaged down to the checkpoint's bound)."""
     last = history[-1]
     return {
         "framing": cfg.framing,
@@ -173,4 +175,5 @@ def run_metadata(cfg: TrainConfig, history: list[EpochMetrics], status: str = "f
             "train_seconds": sum(h.seconds for h in history),
         },
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "history": curves(history),
     }

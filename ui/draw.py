@@ -7,7 +7,7 @@ import streamlit as st
 
 import model
 from model.preprocess import PROBLEMS, UnreadableImage, ink_problem, open_image
-from ui import canvas, layout, state
+from ui import canvas, layout, state, text
 from ui.plots import colorize, enlarge, probability_bars
 
 INPUT_DRAW, INPUT_UPLOAD = "Draw on the canvas", "Upload an image"
@@ -35,7 +35,7 @@ def _model_selector() -> state.ModelEntry:
     st.selectbox(
         "Classify with",
         list(entries),
-        format_func=lambda k: entries[k].label,
+        format_func=lambda k: text.clean(entries[k].label, state.LABEL_LEN),
         key="model_key",
         help="The shipped model, or one you trained in this session (newest is selected).",
     )
@@ -64,7 +64,7 @@ def _uploaded():
     try:
         img = open_image(upload.getvalue())
     except UnreadableImage as exc:
-        st.warning(f"That file cannot be used: {state.plain(exc)}")
+        st.warning(f"That file cannot be used: {text.message(exc)}")
         return None
     st.image(img.convert("RGB"), caption=state.plain(upload.name), width=280)
     return img

@@ -27,7 +27,7 @@ def confusion(true: np.ndarray, pred: np.ndarray) -> np.ndarray:
 
 def render() -> None:
     entry = state.current()
-    st.subheader(f"Weights of {entry.label}")
+    st.subheader(f"Weights of {state.plain(entry.label, state.LABEL_LEN)}")
     st.image(state.cached_png(entry, "weights", lambda: plots.plot_weights(entry.net.linear.weight.detach().numpy())))
     st.caption(
         "Each digit's score is the sum of weight × pixel over the 784 pixels, plus a bias. Red pixels are "

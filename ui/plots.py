@@ -17,8 +17,11 @@ import numpy as np  # noqa: E402
 from matplotlib import colormaps  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from ui.text import chart  # noqa: E402
+
 BLUE, ORANGE, GREY, GREEN, RED = "#1f6feb", "#e8590c", "#8c959f", "#2da44e", "#cf222e"
 STYLE = {
+    "text.usetex": False,  # user text (run names in legends) goes through text.chart: no TeX, no mathtext
     "font.size": 13,
     "axes.titlesize": 15,
     "axes.titleweight": "bold",
@@ -314,12 +317,15 @@ def line_spec(
 
 @_styled
 def plot_compare(runs: Sequence[tuple[str, Sequence[dict]]]) -> Figure:
-    """Loss and test accuracy per epoch of several runs on shared axes, one colour each."""
+    """Loss and test accuracy per epoch of several runs on shared axes, one colour each.
+
+    Labels are user text (run names): shown literally, never as mathtext."""
     fig = _figure(12, 4.6)
     ax_loss, ax_acc = fig.subplots(1, 2)
     colours = matplotlib.colormaps["tab10"].colors
     for (label, epochs), colour in zip(runs, colours, strict=False):
         x = [e["epoch"] for e in epochs]
+        label = chart(label, 120)
         ax_loss.plot(x, [e["train_loss"] for e in epochs], "-", color=colour, lw=2, label=label)
         ax_loss.plot(x, [e["test_loss"] for e in epochs], ":", color=colour, lw=1.5)
         ax_acc.plot(x, [100 * e["test_accuracy"] for e in epochs], "o-", color=colour, lw=2, ms=4, label=label)

@@ -13,7 +13,7 @@ import streamlit as st
 import model
 from train.history import Run, RunHistory
 from train.loop import EpochMetrics
-from ui import plots, state
+from ui import plots, state, text
 
 MAX_COMPARE = 6
 MAX_UPLOAD_MB = 1
@@ -25,7 +25,7 @@ def _table(runs: list[Run]) -> pd.DataFrame:
         [
             {
                 "run": r.id,
-                "name": r.name,
+                "name": text.clean(r.name, 40),
                 "model": r.model,
                 "optimizer": r.config["optimizer"],
                 "lr": r.config["lr"],
@@ -67,7 +67,7 @@ def _leaderboard(runs: list[Run]) -> None:
 def _compare(history: RunHistory, runs: list[Run]) -> None:
     st.subheader("Compare runs")
     scored = [r for r in runs if r.status != "running"]
-    labels = {r.id: r.label for r in scored}
+    labels = {r.id: text.clean(r.label, state.LABEL_LEN) for r in scored}
     chosen = st.multiselect(
         f"Pick 2 to {MAX_COMPARE} runs",
         list(labels),
@@ -88,14 +88,16 @@ def _load_or_delete(history: RunHistory, runs: list[Run]) -> None:
     if not with_model:
         st.caption("No saved models yet.")
         return
-    rid = st.selectbox("Run", list(with_model), format_func=lambda i: with_model[i].label, key="run_pick")
+    rid = st.selectbox(
+        "Run", list(with_model), format_func=lambda i: text.clean(with_model[i].label, state.LABEL_LEN), key="run_pick"
+    )
     run = with_model[rid]
     c1, c2 = st.columns(2)
     if c1.button("Load this model to draw with", key="run_load"):
         try:
             net = model.load(history.checkpoint_path(run.id))  # the path comes from the id, never from input
         except model.CheckpointError as exc:
-            st.error(f"Run #{run.id}'s model cannot be loaded: {exc}")
+            st.error(f"Run #{run.id}'s model cannot be loaded: {text.message(exc)}")
         else:
             acc = f" ({run.test_accuracy:.1%})" if run.test_accuracy is not None else ""
             state.add_model(
@@ -134,7 +136,7 @@ def _export_import() -> None:
         entry.checkpoint_bytes(),
         file_name=f"digit-studio-{slug}.safetensors",
         mime="application/octet-stream",
-        help=f"{entry.label}: weights plus its settings and metrics. Never a pickle.",
+        help=f"{state.plain(entry.label, state.LABEL_LEN)}: weights plus its settings and metrics. Never a pickle.",
     )
     c2.download_button(
         "Download its training history (.csv)",
@@ -155,13 +157,14 @@ def _export_import() -> None:
     try:
         net = model.from_bytes(upload.getvalue())
     except model.CheckpointError as exc:
-        st.error(f"{state.plain(upload.name)} was refused: {state.plain(exc)}")
+        st.error(f"{state.plain(upload.name)} was refused: {text.message(exc)}")
         return
     acc = net.metadata.get("metrics", {}).get("test_accuracy")
     st.session_state.model_upload_done = upload.file_id
     state.add_model(
-        f"Uploaded {upload.name[:40]}" + (f" ({acc:.1%})" if isinstance(acc, float) else ""),
+        f"Uploaded {text.clean(upload.name, 40)}" + (f" ({acc:.1%})" if isinstance(acc, float) else ""),
         net,
+        [EpochMetrics.from_dict(e) for e in net.metadata.get("history", [])],  # validated by the reader
         message=f"{state.plain(upload.name)} loaded: it is now the model on the Draw tab.",
     )
 
@@ -171,7 +174,7 @@ def render() -> None:
     _export_import()
     history, error = state.run_history()
     if history is None:
-        st.warning(error)
+        st.warning(text.message(error, 400))
         return
     history.mark_interrupted()
     runs = history.runs()

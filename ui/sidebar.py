@@ -5,10 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from model import FRAMINGS, KINDS
+from model.checkpoint import downsample
 from train import OPTIMIZERS, PRESETS, TrainConfig
 from train.config import config_from_strings, config_to_strings
 from train.job import QUEUED, TrainingJob
-from ui import state
+from ui import limits, state, text
 from ui.plots import GREEN, GREY, line_spec
 
 LRS = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
@@ -27,6 +28,7 @@ FIELDS = (
     "framing",
     "train_subset",
     "augment",
+    "time_limit",  # no widget: set by a preset or a shared link, capped in TrainConfig
 )
 MAX_LIVE_POINTS = 400
 
@@ -78,7 +80,7 @@ def settings() -> TrainConfig | None:
         apply_config(PRESETS["recommended"])
         _from_link()
     for note in ss.get("link_notes", []):
-        st.warning(f"Shared link: {note}", icon=":material/link:")
+        st.warning(f"Shared link: {state.plain(note, 300)}", icon=":material/link:")
     st.selectbox(
         "Preset",
         list(PRESET_LABELS),
@@ -133,7 +135,7 @@ def settings() -> TrainConfig | None:
     try:
         cfg = TrainConfig(**{name: ss[_key(name)] for name in FIELDS})
     except ValueError as exc:
-        st.error(f"These settings cannot be used: {exc}")
+        st.error(f"These settings cannot be used: {text.message(exc)}")
         return None
     if cfg != PRESETS[ss.preset]:
         st.caption(f"Changed from the {PRESET_LABELS[ss.preset]} preset.")
@@ -142,19 +144,39 @@ def settings() -> TrainConfig | None:
 
 
 def _start(cfg: TrainConfig) -> None:
+    ss = st.session_state
+    if ss.job is not None and not ss.job.done:
+        return  # one run per session at a time: a second click cannot queue another
+    wait = limits.allow(ss, "train")
+    if wait:
+        st.warning(f"Wait {wait:.0f} s before starting another run.")
+        return
     data = state.dataset(where=st.sidebar)
     if data is None:
         return
     runs, _ = state.run_history()
-    name = st.session_state.get("run_name", "")
+    name = text.clean(ss.get("run_name", ""), 40)
+    limits.count_run(ss)
     state.start_job(TrainingJob(cfg, lambda: data, state.training_slots(), name=name, runs=runs))
 
 
-def _downsample(values: list[float], per_epoch: int) -> tuple[list[float], list[float]]:
-    """At most MAX_LIVE_POINTS (epoch, loss) points: the averages of equal runs of batch losses."""
-    k = max(1, -(-len(values) // MAX_LIVE_POINTS))
-    ys = [sum(values[i : i + k]) / len(values[i : i + k]) for i in range(0, len(values), k)]
-    return [(i * k + k) / max(per_epoch, 1) for i in range(len(ys))], ys
+def _stop(job: TrainingJob) -> None:
+    if not limits.allow(st.session_state, "stop"):
+        job.stop()
+
+
+def _batch_curve(job: TrainingJob) -> tuple[list[float], list[float]]:
+    """At most MAX_LIVE_POINTS (epoch, batch loss) points. Finished epochs keep their losses
+    averaged down (train/job.py), so each point's place comes from its epoch, not its index."""
+    xs, ys = [], []
+    for i, m in enumerate(job.history):
+        n = max(len(m.batch_losses), 1)
+        xs += [i + (j + 1) / n for j in range(len(m.batch_losses))]
+        ys += m.batch_losses
+    current = list(job.epoch_losses)
+    xs += [len(job.history) + (j + 1) / max(job.steps, 1) for j in range(len(current))]
+    ys += current
+    return downsample(xs, MAX_LIVE_POINTS), downsample(ys, MAX_LIVE_POINTS)
 
 
 @st.fragment(run_every=0.5)
@@ -165,16 +187,16 @@ def _live(job: TrainingJob) -> None:
     if job.state == QUEUED:
         st.progress(0.0, text=f"Waiting for a free training slot: number {job.queue_position} in line")
     else:
-        st.progress(job.progress, text=job.message)
+        st.progress(job.progress, text=text.message(job.message))
     st.button(
         "Stop",
-        on_click=job.stop,
+        on_click=_stop,
+        args=(job,),
         width="stretch",
         help="End training after the current step and keep the model as it is.",
     )
-    losses = [x for m in job.history for x in m.batch_losses] + list(job.epoch_losses)
-    if losses:
-        xs, ys = _downsample(losses, job.steps)
+    xs, ys = _batch_curve(job)
+    if ys:
         st.vega_lite_chart(line_spec(xs, ys, "epoch", "batch loss", color=GREY), width="stretch")
     if job.history:
         st.vega_lite_chart(
@@ -195,7 +217,7 @@ def _result(job: TrainingJob | None) -> None:
         st.caption("Models you train stay in your browser session; every run is also listed in the Runs tab.")
         return
     if job.net is None:
-        st.error(job.message)
+        st.error(text.message(job.message, 400))
         st.caption("Your previous model is still the one in use.")
         return
     last = job.history[-1]
@@ -211,8 +233,10 @@ def _result(job: TrainingJob | None) -> None:
         f"{' and a part' if last.partial else ''} epoch(s), {seconds:.1f} s of training. "
         "It is now the model on the Draw tab."
     )
+    if job.stop_reason:
+        st.caption(state.plain(f"It stopped because {job.stop_reason}.", 200))
     if job.recorder is not None and job.recorder.error:
-        st.warning(job.recorder.error)
+        st.warning(text.message(job.recorder.error, 400))
 
 
 def render() -> None:
@@ -220,11 +244,17 @@ def render() -> None:
         st.header("Train a model")
         cfg = settings()
         job = state.harvest()
+        ss = st.session_state
+        for label in limits.trim(ss.models, {state.SHIPPED, ss.model_key, ss.get("select_next")}):
+            st.toast(state.plain(f"{label} was let go: a session keeps {limits.MAX_MODELS} models.", 250))
         if job is not None and not job.done:
             _live(job)
             return
-        if st.button("Train", type="primary", width="stretch", disabled=cfg is None):
+        left = limits.runs_left(ss)
+        if st.button("Train", type="primary", width="stretch", disabled=cfg is None or left <= 0):
             _start(cfg)
-            if st.session_state.job is not job:
+            if ss.job is not job:
                 st.rerun()  # show the live panel in place of the button
+        if left <= 0:
+            st.caption(f"This session has started {limits.MAX_RUNS} runs, the most one session may.")
         _result(job)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
-import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -22,8 +22,10 @@ from train import DataUnavailable, EpochMetrics, Mnist, load_mnist
 from train.data import is_provisioned, provision
 from train.history import HistoryError, RunHistory, default_path, run_label
 from train.job import TrainingJob, TrainingSlots
+from ui import text
 
 SHIPPED = "shipped"
+LABEL_LEN = 160  # a model's label: a run name (40) plus its settings and accuracy
 
 # One core per training: the slots bound concurrent trainings to the core count, and a linear
 # model's small matrices gain little from a second thread (4 concurrent runs: 2.6 s vs 2.9 s).
@@ -60,7 +62,7 @@ def _run_history(path: str) -> tuple[RunHistory | None, str | None]:
     try:
         return RunHistory(path), None
     except HistoryError as exc:
-        return None, f"{exc}. Training and drawing still work; runs are not recorded until this is fixed."
+        return None, f"{text.public(exc)}. Training and drawing still work; runs are not recorded until this is fixed."
 
 
 def run_history() -> tuple[RunHistory | None, str | None]:
@@ -77,7 +79,8 @@ def dataset(where=None) -> Mnist | None:
                 provision(progress=status.write)
             except DataUnavailable as exc:
                 status.update(label="MNIST is not available", state="error")
-                where.error(str(exc))
+                logging.getLogger(__name__).error("%s", exc)  # the presenter's log keeps the server paths
+                where.error(text.message(exc, 1000) + " (The server log has the full paths.)")
                 return None
             status.update(label="MNIST ready", state="complete", expanded=False)
     with st.spinner("Loading MNIST…"):
@@ -99,7 +102,10 @@ class ModelEntry:
         return self.net.metadata["framing"]
 
     def checkpoint_bytes(self) -> bytes:
-        return model.to_bytes(self.net, {k: v for k, v in self.net.metadata.items() if k not in _HEADER_KEYS})
+        meta = {k: v for k, v in self.net.metadata.items() if k not in _HEADER_KEYS}
+        if self.history and "history" not in meta:
+            meta["history"] = self.history  # the shipped model's curves live beside it, not in its file
+        return model.to_bytes(self.net, meta)
 
 
 _HEADER_KEYS = {"format", "format_version", "kind", "framing_version"}
@@ -161,7 +167,7 @@ def harvest() -> TrainingJob | None:
             if rid
             else f"Run {ss.run_number}: {cfg.model}, {cfg.optimizer} lr {cfg.lr:g}"
         )
-        label = f"{name} ({acc:.1%}{stopped})"
+        label = text.clean(f"{name} ({acc:.1%}{stopped})", LABEL_LEN)
         key = f"run-{uuid.uuid4().hex[:8]}"
         ss.models[key] = ModelEntry(key, label, job.net, list(job.history))
         ss.model_key = key
@@ -175,7 +181,7 @@ def add_model(label: str, net: model.LinearDigits, history: list | None = None, 
     ``apply_pending_selection`` at the start of the next one; ``message`` is shown once there.
     """
     key = f"model-{uuid.uuid4().hex[:8]}"
-    st.session_state.models[key] = ModelEntry(key, label, net, list(history or []))
+    st.session_state.models[key] = ModelEntry(key, text.clean(label, LABEL_LEN), net, list(history or []))
     st.session_state.select_next = key
     st.session_state.flash = message
     st.rerun()
@@ -209,10 +215,9 @@ def cached_png(entry: ModelEntry, name: str, build) -> bytes:
     return entry.cache[name]
 
 
-def plain(text: str) -> str:
-    """User-supplied text (a run name, a file name) made inert inside Markdown: no links, images
-    or emphasis can be smuggled in. Streamlit already escapes HTML."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~:])", r"\\\1", str(text))
+def plain(value, limit: int = text.MAX_LEN) -> str:
+    """User-supplied text (a run name, a file name) shown literally in Markdown: see ui/text.py."""
+    return text.md(value, limit)
 
 
 TIMINGS_ENV = "DIGIT_STUDIO_TIMINGS"

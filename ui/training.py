@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import plots, state
+from ui import plots, state, text
 
 TUTORIAL_SECONDS = 11 * 60  # the tutorial's 50 epochs, timed on this 2-core CPU
 
@@ -21,7 +21,7 @@ def render() -> None:
         st.caption("Train your own in the sidebar: the curves of your latest run replace these.")
     else:
         history, cfg = entry.history, entry.net.metadata["config"]
-        st.subheader(entry.label)
+        st.subheader(state.plain(entry.label, state.LABEL_LEN))
     if not history:
         st.info("No training curves for this model.")
         return
@@ -41,5 +41,7 @@ def render() -> None:
     )
     st.markdown("**Settings of this run**")
     st.dataframe(
-        pd.DataFrame({"setting": list(cfg), "value": [str(v) for v in cfg.values()]}), hide_index=True, width=420
+        pd.DataFrame({"setting": [text.clean(k) for k in cfg], "value": [text.clean(v) for v in cfg.values()]}),
+        hide_index=True,
+        width=420,
     )
