@@ -15,13 +15,15 @@ import torch
 import torch.nn.functional as F
 
 from model.checkpoint import curves
-from model.nets import LinearDigits
+from model.nets import MODELS, LinearDigits
+from train import fused
 from train.config import TrainConfig
 from train.data import Mnist, to_float
 from train.optim import Optimizer
 
 BatchCallback = Callable[[int, int, float], None]  # (step in epoch, steps per epoch, batch loss)
 EVAL_BATCH = 10_000
+CHUNK_ROWS = 4096  # digits per call of the fused loop when someone watches (progress, stop) or augments
 # An epoch whose mean loss is this many times the loss of a know-nothing model (all logits
 # zero, i.e. chance) has diverged: a linear model's loss stays finite, but it explodes.
 DIVERGENCE_FACTOR = 3.0
@@ -43,6 +45,7 @@ class EpochMetrics:
     test_accuracy: float
     seconds: float
     partial: bool = False  # a stopped run's last, unfinished epoch
+    engine: str = ""  # what ran the steps: the fused loop, or the Python loop and why
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -58,12 +61,33 @@ class EpochMetrics:
             d["test_accuracy"],
             d["seconds"],
             bool(d.get("partial", False)),
+            str(d.get("engine", "")),
         )
+
+
+def engine_for(net: LinearDigits):
+    """(the fused library or None, a one-line description of what will run ``net``'s steps).
+
+    The fused loop knows the three models' losses; a model whose loss was replaced (tests do
+    that to force a NaN) trains in Python, and so does every model where nothing compiles.
+    """
+    own = {"loss", "dloss_dz", "gradients", "scores"} & set(vars(net))
+    if MODELS.get(net.kind) is not type(net) or own or net.linear.weight.dtype != torch.float32:
+        return None, "Python loop: this model's loss is not one the fused loop knows"
+    lib = fused.library()
+    if lib is None:
+        return None, f"Python loop: {fused.reason()}"
+    return lib, fused.NAME
 
 
 @torch.no_grad()
 def evaluate(net: LinearDigits, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
     """Mean loss and accuracy (0..1) of ``net`` on framed images ``x`` with labels ``y``."""
+    n = max(len(x), 1)
+    lib, _ = engine_for(net)
+    if lib is not None:
+        total, correct = fused.evaluate(lib, x, y, net.kind, net.linear.weight, net.linear.bias)
+        return total / n, correct / n
     was_training = net.training
     net.eval()
     loss_sum, correct = 0.0, 0
@@ -73,7 +97,6 @@ def evaluate(net: LinearDigits, x: torch.Tensor, y: torch.Tensor) -> tuple[float
         loss_sum += float(net.loss(z, yb)) * len(yb)
         correct += int((z.argmax(1) == yb).sum())
     net.train(was_training)
-    n = max(len(x), 1)
     return loss_sum / n, correct / n
 
 
@@ -110,32 +133,25 @@ def fit(
     framed = data.framed(cfg.framing)
     gen = torch.Generator().manual_seed(cfg.seed)
     idx = _subset(len(framed.train_x), cfg.train_subset, gen)
-    x_train = framed.train_x if idx is None else framed.train_x[idx]
-    y_train = framed.train_y if idx is None else framed.train_y[idx]
-    x_flat = x_train.reshape(len(x_train), -1)
+    lib, engine = engine_for(net)
     params = [net.linear.weight, net.linear.bias]
     opt = Optimizer(params, cfg)
-    n, bs = len(x_flat), min(cfg.batch_size, len(x_flat))
-    steps = steps_per_epoch(cfg, n)
+    n = len(framed.train_x) if idx is None else len(idx)
+    bs, steps = min(cfg.batch_size, n), steps_per_epoch(cfg, len(framed.train_x))
+    y_train = framed.train_y if idx is None else framed.train_y[idx]
     with torch.no_grad():
         chance = float(net.loss(torch.zeros(len(y_train), 10), y_train))
     net.train()
     for epoch in range(1, cfg.epochs + 1):
         start = time.perf_counter()
         order = torch.randperm(n, generator=gen)
-        losses = []
-        for step in range(steps):
-            batch = order[step * bs : (step + 1) * bs]
-            xb, yb = to_float(x_flat[batch]), y_train[batch]
-            if cfg.augment:
-                xb = augment(xb.view(-1, 28, 28), gen).reshape(len(batch), -1)
-            value, grad_w, grad_b = net.gradients(xb, yb)
-            if not math.isfinite(value):
-                raise TrainingDiverged(_diverged_message(cfg, epoch, step))
-            opt.step([grad_w, grad_b])
-            losses.append(value)
-            if on_batch is not None:
-                on_batch(step + 1, steps, value)
+        if lib is not None:
+            rows = order if idx is None else idx[order]  # the fused loop reads the shared images in place
+            losses = _fused_epoch(lib, net, framed, rows, bs, opt, cfg, gen, epoch, on_batch)
+        else:
+            losses = _python_epoch(
+                net, framed, order if idx is None else idx[order], bs, opt, cfg, gen, epoch, on_batch
+            )
         train_loss = sum(losses) / len(losses)
         test_loss, test_acc = evaluate(net, framed.test_x, framed.test_y)
         if not math.isfinite(test_loss):
@@ -149,7 +165,53 @@ def fit(
                     f"grew to {train_loss:.3g}, {train_loss / chance:.0f}x the {chance:.2f} of guessing",
                 )
             )
-        yield EpochMetrics(epoch, train_loss, losses, test_loss, test_acc, time.perf_counter() - start)
+        yield EpochMetrics(epoch, train_loss, losses, test_loss, test_acc, time.perf_counter() - start, engine=engine)
+
+
+def _fused_epoch(lib, net, framed, rows, bs, opt, cfg, gen, epoch, on_batch) -> list[float]:
+    """One epoch in the fused loop: in one call, or in chunks when watched or augmented."""
+    steps = -(-len(rows) // bs)
+    chunk = steps if on_batch is None and not cfg.augment else max(1, CHUNK_ROWS // bs)
+    losses: list[float] = []
+    for s0 in range(0, steps, chunk):
+        r = rows[s0 * bs : (s0 + chunk) * bs]
+        x, y = framed.train_x, framed.train_y
+        if cfg.augment:  # a chunk of batches at once: the same random draws as batch by batch
+            x, y, r = augment(to_float(x[r]), gen), y[r], torch.arange(len(r))
+        done, values = fused.train_steps(lib, x, y, r, bs, net.kind, opt, net.linear.weight.data, net.linear.bias.data)
+        stop = None  # the callback may ask to stop: report the rest of the chunk (the model took those steps) first
+        for j, value in enumerate(values[:done]):
+            losses.append(value)
+            if on_batch is not None:
+                try:
+                    on_batch(s0 + j + 1, steps, value)
+                except Exception as exc:
+                    stop = stop or exc
+        if stop is not None:
+            raise stop
+        if done < len(values) or not all(map(math.isfinite, values)):
+            raise TrainingDiverged(_diverged_message(cfg, epoch, s0 + done))
+    return losses
+
+
+def _python_epoch(net, framed, rows, bs, opt, cfg, gen, epoch, on_batch) -> list[float]:
+    """One epoch step by step in Python: the closed-form gradients, then the optimizer."""
+    steps = -(-len(rows) // bs)
+    x_flat = framed.train_x.reshape(len(framed.train_x), -1)
+    losses = []
+    for step in range(steps):
+        batch = rows[step * bs : (step + 1) * bs]
+        xb, yb = to_float(x_flat[batch]), framed.train_y[batch]
+        if cfg.augment:
+            xb = augment(xb.view(-1, 28, 28), gen).reshape(len(batch), -1)
+        value, grad_w, grad_b = net.gradients(xb, yb)
+        if not math.isfinite(value):
+            raise TrainingDiverged(_diverged_message(cfg, epoch, step))
+        opt.step([grad_w, grad_b])
+        losses.append(value)
+        if on_batch is not None:
+            on_batch(step + 1, steps, value)
+    return losses
 
 
 def _diverged_message(cfg: TrainConfig, epoch: int, step: int, what: str = "became NaN or infinite") -> str:
@@ -173,6 +235,7 @@ def run_metadata(cfg: TrainConfig, history: list[EpochMetrics], status: str = "f
             "test_loss": last.test_loss,
             "train_loss": last.train_loss,
             "train_seconds": sum(h.seconds for h in history),
+            "engine": last.engine,  # the fused loop, or why the Python loop ran
         },
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "history": curves(history),
