@@ -1,4 +1,6 @@
-"""README screenshots of every tab, from the real app in headless Chromium.
+"""README screenshots of every tab and of the Draw tab on every screen of a room (phone and
+tablet drawn on by touch, laptop, projector, presenter display), from the real app in headless
+Chromium.
 
 python -m bench.screenshots [--out docs/screenshots]
 """
@@ -11,6 +13,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.browser import (
     CHROMIUM_ARGS,
+    SCREENS,
     chromium_path,
     draw_digit,
     goto,
@@ -31,6 +34,9 @@ def train(page, name: str, epochs: int) -> None:
     box.press("Enter")
     set_epochs(page, epochs)
     sidebar(page).get_by_role("button", name="Train").click()
+    # The previous run's "It is now the model" stays up until this one's panel replaces it.
+    sidebar(page).get_by_role("button", name="Stop").wait_for(timeout=60_000)
+    sidebar(page).get_by_role("button", name="Stop").wait_for(state="detached", timeout=120_000)
     sidebar(page).get_by_text("It is now the model").first.wait_for(timeout=120_000)
     wait_idle(page)
 
@@ -40,6 +46,25 @@ def open_tab(page, name: str) -> None:
     page.wait_for_timeout(300)
     wait_idle(page)
     page.wait_for_timeout(500)
+
+
+def screens(browser, url: str, out: Path) -> None:
+    """What a phone, a tablet, a laptop and a projector show on opening the app: one screenful."""
+    shots = [(name, name, "") for name in SCREENS] + [("projector", "presenter", "/?view=presenter")]
+    for screen, name, query in shots:
+        spec = SCREENS[screen]
+        context = browser.new_context(**spec)
+        page = context.new_page()
+        goto(page, url + query)
+        page.wait_for_timeout(500)
+        draw_digit(page, 2, PLACEMENTS["big"], touch=spec.get("has_touch", False), scroll=False)
+        print(name, "prediction:", read_prediction(page))
+        wait_idle(page)
+        page.wait_for_timeout(800)
+        path = out / f"screen-{name}.png"
+        page.screenshot(path=str(path))  # the viewport only: what is on screen without scrolling
+        print("wrote", path)
+        context.close()
 
 
 def main(argv=None) -> None:
@@ -63,6 +88,7 @@ def main(argv=None) -> None:
             page.wait_for_timeout(1500)  # let tables and charts finish drawing
             page.screenshot(path=str(path), full_page=True)
             print("wrote", path)
+        screens(browser, url, args.out)
         browser.close()
 
 

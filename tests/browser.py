@@ -141,9 +141,9 @@ def _to_screen(box: dict, x: float, y: float) -> tuple[float, float]:
     return box["x"] + x * box["width"] / 280, box["y"] + y * box["height"] / 280
 
 
-def draw_strokes(page, strokes, steps: int = 4) -> None:
+def draw_strokes(page, strokes, steps: int = 4, scroll: bool = True) -> None:
     """Draw polylines given in pixels of the 280x280 drawing with the mouse."""
-    box = canvas_box(page)
+    box = canvas_box(page, scroll)
     for pts in strokes:
         page.mouse.move(*_to_screen(box, *pts[0]))
         page.mouse.down()
@@ -152,9 +152,9 @@ def draw_strokes(page, strokes, steps: int = 4) -> None:
         page.mouse.up()
 
 
-def touch_strokes(page, strokes, steps: int = 4) -> None:
+def touch_strokes(page, strokes, steps: int = 4, scroll: bool = True) -> None:
     """Draw polylines with a finger: real touch events through CDP (Input.dispatchTouchEvent)."""
-    box = canvas_box(page)
+    box = canvas_box(page, scroll)
     cdp = page.context.new_cdp_session(page)
     try:
         for pts in strokes:
@@ -170,8 +170,9 @@ def touch_strokes(page, strokes, steps: int = 4) -> None:
         cdp.detach()
 
 
-def draw_digit(page, digit: int, placement: tuple[float, float, float, float], touch: bool = False) -> None:
-    (touch_strokes if touch else draw_strokes)(page, stroke_points(digit, placement))
+def draw_digit(page, digit: int, placement: tuple[float, float, float, float], touch=False, scroll=True) -> None:
+    """Draw a digit from tests/drawing.py, by mouse or (``touch``) by finger."""
+    (touch_strokes if touch else draw_strokes)(page, stroke_points(digit, placement), scroll=scroll)
 
 
 def clear_canvas(page) -> None:

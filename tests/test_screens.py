@@ -1,0 +1,133 @@
+"""Every screen in the room, in real Chromium: phone and tablet by touch (CDP touch events),
+laptop and projector by mouse, and the presenter display. Geometry is checked with numbers:
+element boxes in CSS px, font sizes, scroll widths."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import (
+    SCREENS,
+    canvas_box,
+    draw_digit,
+    goto,
+    read_prediction,
+    sidebar,
+    wait_idle,
+)
+from tests.drawing import PLACEMENTS, render
+from tests.test_browser import app_url, browser  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+
+DIGITS = [(0, "big"), (7, "bottom-right"), (2, "top-left"), (5, "big"), (9, "small")]
+
+GEOMETRY = """() => {
+  const box = (s) => { const e = document.querySelector(s); if (!e) return null;
+    const r = e.getBoundingClientRect();
+    return {x: r.x, y: r.y, w: r.width, h: r.height, bottom: r.bottom, right: r.right}; };
+  const main = document.querySelector('[data-testid="stMain"]');
+  const canvas = document.querySelector('.st-key-canvas');
+  const column = canvas.closest('[data-testid="stColumn"]');
+  const value = document.querySelector('.st-key-prediction [data-testid="stMetricValue"]');
+  return {
+    width: innerWidth, height: innerHeight, scrollX, scrollY,
+    page_scroll_width: document.documentElement.scrollWidth,
+    main_scroll_width: main.scrollWidth, main_client_width: main.clientWidth,
+    main: box('[data-testid="stMain"]'),
+    column: column.getBoundingClientRect().toJSON(),
+    prediction: box('.st-key-prediction [data-testid="stMetricValue"]'),
+    prediction_font_px: value ? parseFloat(getComputedStyle(value.querySelector('p')).fontSize) : null,
+  };
+}"""
+
+
+def expected_confidence(digit: int, where: str) -> float:
+    """What the shipped model says about this digit drawn on a 280x280 canvas, in percent."""
+    import model
+    from ui.draw import classify
+
+    return 100 * float(classify(model.load_default(), render(digit, PLACEMENTS[where]))["proba"].max())
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_draw_and_read_the_answer_without_scrolling(browser, app_url, screen):  # noqa: F811
+    spec = SCREENS[screen]
+    touch = spec.get("has_touch", False)
+    context = browser.new_context(**spec)
+    page = context.new_page()
+    goto(page, app_url)
+    page.wait_for_timeout(500)  # the canvas settles its size once the page has rendered
+    right = 0
+    for i, (digit, where) in enumerate(DIGITS):
+        draw_digit(page, digit, PLACEMENTS[where], touch=touch, scroll=False)
+        right += read_prediction(page) == str(digit)
+        wait_idle(page)
+        g = page.evaluate(GEOMETRY)
+        canvas = canvas_box(page, scroll=False)
+        # No horizontal scroll, and drawing (by finger too) never scrolled the page.
+        assert g["page_scroll_width"] <= g["width"] and g["main_scroll_width"] <= g["main_client_width"], g
+        assert g["scrollX"] == 0 and g["scrollY"] == 0, g
+        # The canvas is square, inside its column (never clipped), fills it or ends above the fold.
+        col = g["column"]
+        assert abs(canvas["width"] - canvas["height"]) < 1
+        assert col["left"] - 1 <= canvas["x"] and canvas["x"] + canvas["width"] <= col["right"] + 1, (canvas, col)
+        assert canvas["width"] >= 0.95 * col["width"] or canvas["y"] + canvas["height"] <= g["height"] - 40
+        assert canvas["y"] >= 0 and canvas["y"] + canvas["height"] <= g["height"], (canvas, g)
+        # The answer is on screen together with the canvas, and big enough to read.
+        p = g["prediction"]
+        assert p["y"] >= 0 and p["bottom"] <= g["height"] and p["right"] <= g["width"], (p, g)
+        assert g["prediction_font_px"] >= 40
+        if i == 0:
+            # The model got the same drawing as a 280x280 canvas would give it, whatever the screen.
+            metric = page.get_by_test_id("stMetric").filter(has_text="Confidence").get_by_test_id("stMetricValue")
+            seen = float(metric.inner_text().rstrip("%"))
+            assert abs(seen - expected_confidence(digit, where)) <= 3, screen
+        page.locator(".st-key-canvas").get_by_role("button", name="Clear").click()
+        page.get_by_text("Draw a digit").first.wait_for()
+    assert right >= 4, f"{right}/5 digits read right on the {screen}"
+    if screen in ("phone", "tablet"):
+        assert g["main"]["w"] == g["width"]  # the sidebar starts closed and takes no width
+    if screen == "tablet":
+        page.get_by_test_id("stExpandSidebarButton").click()
+        expect(sidebar(page).get_by_role("button", name="Train")).to_be_in_viewport()
+        assert page.evaluate(GEOMETRY)["main"]["w"] == g["width"]  # opened, it lies over the page
+    context.close()
+
+
+def test_the_presenter_display_reads_from_the_back_of_the_room(browser, app_url):  # noqa: F811
+    context = browser.new_context(**SCREENS["projector"])
+    page = context.new_page()
+    goto(page, f"{app_url}/?view=presenter&epochs=7")
+    # A settings link copied from here opens the ordinary view, with the settings.
+    page.wait_for_function("() => location.search.includes('epochs=7')")
+    assert "view" not in page.evaluate("location.search")
+    expect(page.get_by_role("switch", name="Presenter display")).to_be_checked()
+    page.wait_for_timeout(500)
+    draw_digit(page, 3, PLACEMENTS["big"], scroll=False)
+    assert read_prediction(page) == "3"
+    wait_idle(page)
+    height = page.evaluate("innerHeight")
+    canvas = canvas_box(page, scroll=False)
+    assert canvas["height"] >= 0.4 * height and canvas["y"] + canvas["height"] <= height
+    glyph = page.locator(".st-key-prediction [data-testid='stMetricValue'] p").evaluate("""p => {
+        const cs = getComputedStyle(p), ctx = document.createElement('canvas').getContext('2d');
+        ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+        const m = ctx.measureText(p.innerText.trim()), r = p.getBoundingClientRect();
+        return {height: m.actualBoundingBoxAscent + m.actualBoundingBoxDescent, bottom: r.bottom};
+    }""")
+    assert glyph["height"] >= 120 and glyph["bottom"] <= height, glyph  # the digit's ink, not its line box
+    probs = page.locator(".st-key-presenter_probs p")
+    assert probs.count() == 10
+    for i in range(10):
+        item = probs.nth(i)
+        assert item.inner_text().startswith(f"{i}: ")
+        assert float(item.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 32
+        box = item.bounding_box()
+        assert box["height"] >= 32 and box["y"] + box["height"] <= height
+    assert page.get_by_role("tab", name="Training").is_visible()  # everything else is one click away
+    page.get_by_text("More: the chart").click()
+    expect(page.get_by_role("combobox", name="Classify with")).to_be_visible()
+    page.locator(".st-key-presenter").get_by_text("Presenter display").click()  # back to the ordinary view
+    wait_idle(page)
+    expect(page.locator(".st-key-presenter_probs")).to_have_count(0)
+    context.close()
