@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.state import plain
+from ui import text
 
 PRESENTER = "presenter"
 NARROW_PX = 1100  # below this the sidebar overlays the page instead of squeezing it
@@ -78,7 +78,7 @@ def presenter() -> bool:
         if view == PRESENTER:
             ss[PRESENTER] = True
         else:
-            ss.view_note = f"The link's view={plain(view[:40])} was ignored: the one view there is is presenter."
+            ss.view_note = f"The link's view={text.md(view, 40)} was ignored: the one view there is is presenter."
     return bool(ss.get(PRESENTER, False))
 
 
