@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 import time
 from dataclasses import fields
 from pathlib import Path
@@ -15,7 +17,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 import model
-from train.config import PRESETS, TrainConfig
+from train.config import MAX_TIME_LIMIT, PRESETS, TrainConfig, parse_number
 from train.data import DataUnavailable, load_mnist
 from train.history import HistoryError, Recorder, RunHistory
 from train.loop import TrainingDiverged, fit, run_metadata, steps_per_epoch
@@ -30,7 +32,22 @@ HELP = {
     "seed": "random seed",
     "framing": "none | frame | frame+deskew",
     "train_subset": "train on this many digits (10-60000)",
+    "time_limit": f"seconds of training before the run stops and keeps its model (1-{MAX_TIME_LIMIT:g})",
 }
+
+
+def _ascii(kind: str):
+    """An argparse type that reads ASCII numbers only (int() and float() also take '١٢' and '1_0')."""
+
+    def parse(text: str):
+        return parse_number(text, kind)
+
+    parse.__name__ = kind  # argparse says "invalid int value: ..."
+    return parse
+
+
+class _TimeUp(Exception):
+    """Raised from the batch callback when the run's time limit is reached."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,7 +63,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if f.type in ("bool", bool):
             p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help="augment each batch")
         else:
-            kind = {"int": int, "float": float}.get(f.type, str)
+            kind = {"int": _ascii("int"), "float": _ascii("float")}.get(f.type, str)
             p.add_argument(flag, type=kind, default=None, help=HELP.get(f.name))
     p.add_argument("--out", type=Path, help="write the trained model here (safetensors)")
     p.add_argument("--metrics-json", type=Path, help="write history, final accuracy and wall seconds here")
@@ -66,12 +83,55 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return PRESETS[args.preset].replace(**changes)
 
 
+def _writable_file(path: Path, flag: str) -> str | None:
+    """Why ``path`` cannot take an output file (None if it can): checked before any training."""
+    if path.exists() and not path.is_file():
+        return f"{flag} {path} is not a regular file"
+    folder = path.parent
+    existing = next(p for p in [folder, *folder.parents] if p.exists() or p == p.parent)
+    if not existing.is_dir():
+        return f"{flag} {path}: {existing} is not a folder"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        return f"{flag} {path}: cannot write in {folder} ({exc.strerror or exc})"
+    return None
+
+
+def _data_dir_problem(path: Path) -> str | None:
+    if path.exists():
+        return None if path.is_dir() else f"--data-dir {path} is not a folder"
+    existing = next(p for p in path.parents if p.exists() or p == p.parent)
+    if not existing.is_dir():
+        return f"--data-dir {path}: {existing} is not a folder"
+    if not os.access(existing, os.W_OK):
+        return f"--data-dir {path} does not exist and cannot be created in {existing}"
+    return None
+
+
+def check_paths(args: argparse.Namespace) -> str | None:
+    """The first problem with --out, --metrics-json or --data-dir, or None."""
+    outputs = [(args.out, "--out"), (args.metrics_json, "--metrics-json")]
+    if args.out and args.metrics_json and args.out.resolve() == args.metrics_json.resolve():
+        return "--out and --metrics-json name the same file"
+    for path, flag in outputs:
+        if path is not None and (problem := _writable_file(path, flag)):
+            return problem
+    return _data_dir_problem(args.data_dir) if args.data_dir is not None else None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         cfg = config_from_args(args)
     except ValueError as exc:
         print(f"python -m train: error: {exc}", file=sys.stderr)
+        return 2
+    problem = check_paths(args)
+    if problem:
+        print(f"python -m train: error: {problem}", file=sys.stderr)
         return 2
     wall = time.perf_counter()
     try:
@@ -90,7 +150,13 @@ def main(argv: list[str] | None = None) -> int:
     history, status = [], "finished"
     total = cfg.epochs * steps_per_epoch(cfg, len(data.train_labels))
     bar = tqdm(total=total, unit="step", disable=args.quiet, file=sys.stderr, leave=False, dynamic_ncols=True)
-    on_batch = (lambda _s, _n, _l: bar.update()) if not args.quiet else None
+    deadline = time.perf_counter() + cfg.time_limit
+
+    def on_batch(_step, _steps, _loss):
+        bar.update()
+        if time.perf_counter() > deadline:
+            raise _TimeUp
+
     try:
         for m in fit(net, data, cfg, on_batch=on_batch):
             history.append(m)
@@ -107,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         status = "stopped"
+    except _TimeUp:
+        status = "stopped"
+        tqdm.write(f"time limit of {cfg.time_limit:g} s reached: stopping", file=sys.stderr)
     bar.close()
     wall = time.perf_counter() - wall
     if not history:
@@ -123,13 +192,20 @@ def main(argv: list[str] | None = None) -> int:
         f"{status}: test accuracy {meta['metrics']['test_accuracy']:.2%} after {len(history)} epochs, "
         f"{meta['metrics']['train_seconds']:.2f}s training, {wall:.2f}s wall"
     )
-    if args.out:
-        model.save(net, args.out, meta)
-        print(f"wrote {args.out}")
-    if args.metrics_json:
-        report = {**meta, "history": [h.to_dict() for h in history], "wall_seconds": wall}
-        args.metrics_json.parent.mkdir(parents=True, exist_ok=True)
-        args.metrics_json.write_text(json.dumps(report, indent=1) + "\n")
+    try:
+        if args.out:
+            model.save(net, args.out, meta)
+            print(f"wrote {args.out}")
+        if args.metrics_json:
+            report = {**meta, "history": [h.to_dict() for h in history], "wall_seconds": wall}
+            args.metrics_json.parent.mkdir(parents=True, exist_ok=True)
+            args.metrics_json.write_text(json.dumps(report, indent=1) + "\n")
+    except OSError as exc:  # the disk filled up or the folder went away during training
+        print(
+            f"python -m train: error: cannot write {exc.filename or 'the output'}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
