@@ -7,13 +7,16 @@ import time
 
 import streamlit as st
 
-from ui import data_tab, draw, inside, layout, runs, sidebar, sigmoid, state, training
+from ui import access, data_tab, draw, inside, layout, runs, sidebar, sigmoid, state, training
 
 st.set_page_config(page_title="Digit Studio", page_icon="✏️", layout="wide")
 started = time.perf_counter()
 state.init()
+access.init()
 layout.page(layout.presenter())
 sidebar.render()
+with st.sidebar:
+    access.render_panel()
 
 with st.container(horizontal=True, vertical_alignment="bottom", key="title_row"):
     st.title("Digit Studio", width="content")

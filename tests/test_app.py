@@ -11,6 +11,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import model
+import store
 from tests.conftest import shown, synthetic_mnist
 from tests.drawing import PLACEMENTS, render
 from ui import canvas, state
@@ -213,12 +214,69 @@ def test_runs_tab_lists_compares_loads_and_deletes_runs(app):
     at.selectbox(key="run_pick").set_value(1).run()
     button(at, "Load this model to draw with").click().run()
     assert at.session_state.models[at.session_state.model_key].label.startswith("#1 alice")
-    assert at.button(key="run_delete").proto.disabled  # disabled until confirmed
-    at.checkbox(key="run_delete_sure").check().run()
+    assert at.button(key="run_delete_1").proto.disabled  # disabled until confirmed
+    at.checkbox(key="run_delete_sure_1").check().run()
+    at.selectbox(key="run_pick").set_value(2).run()
+    assert not at.checkbox(key="run_delete_sure_2").value  # a confirmation is bound to one run
+    assert at.button(key="run_delete_2").proto.disabled
+    at.selectbox(key="run_pick").set_value(1).run()
+    assert not at.checkbox(key="run_delete_sure_1").value  # and coming back asks again
+    at.checkbox(key="run_delete_sure_1").check().run()
     button(at, "Delete").click().run()
     assert not at.exception
     at.text_input(key="runs_filter").set_value("").run()
     assert list(at.dataframe[0].value["name"]) == ["bob"]
+    assert at.session_state["run_pick"] is None  # the picker does not jump to a neighbour
+    button(at, "Restore").click().run()  # deletion is soft: the owner brings it back
+    assert list(at.dataframe[0].value["name"]) == ["bob", "alice"]
+
+
+def as_participant(at, tab="Runs"):
+    at.session_state["tab"] = tab
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_a_participant_can_change_only_their_own_runs_and_the_presenter_any(app, monkeypatch):
+    monkeypatch.setenv("DIGIT_STUDIO_PRESENTER_PASSCODE", "correct horse")
+    a = app(render(1, PLACEMENTS["big"]))
+    train_once(a, 1, "alice")
+    b = as_participant(app(render(1, PLACEMENTS["big"])))
+    assert a.session_state["owner"] != b.session_state["owner"] and not b.session_state["presenter"]
+    b.selectbox(key="run_pick").set_value(1).run()
+    assert b.checkbox(key="run_delete_sure_1").proto.disabled and b.button(key="run_delete_1").proto.disabled
+    assert b.button(key="run_rename_go_1").proto.disabled
+    assert any("Only its owner or the presenter" in c.value for c in b.caption)
+    assert not any(h.value == "Presenter controls" for h in b.subheader)
+    # The check is in the store, not only in a disabled button: B's request is refused there.
+    from ui import state as ui_state
+
+    runs_store = ui_state.run_history()[0]
+    with pytest.raises(store.PermissionDenied):
+        runs_store.delete_run(1, store.Actor(b.session_state["owner"]))
+    for wrong in ("guess", "Correct horse", "correct horse!"):
+        b.text_input(key="presenter_passcode").set_value(wrong)
+        next(x for x in b.button if x.label == "Unlock presenter mode").click().run()
+    assert not b.session_state["presenter"]
+    b.text_input(key="presenter_passcode").set_value("another guess")
+    next(x for x in b.button if x.label == "Unlock presenter mode").click().run()
+    assert any("too many wrong passcodes" in e.value.lower() for e in b.error)
+    from ui import access
+
+    monkeypatch.setattr(access, "client_address", lambda: "10.0.0.7")  # the presenter's laptop: not locked out
+    p = as_participant(app(render(1, PLACEMENTS["big"])))
+    p.text_input(key="presenter_passcode").set_value("correct horse")
+    next(x for x in p.button if x.label == "Unlock presenter mode").click().run()
+    assert p.session_state["presenter"] and any(h.value == "Presenter controls" for h in p.subheader)
+    p.selectbox(key="run_pick").set_value(1).run()
+    p.checkbox(key="run_delete_sure_1").check().run()
+    button(p, "Delete").click().run()
+    assert not p.exception and runs_store.run(1) is None
+    a = as_participant(a)
+    assert any("Run #1, the model you are drawing with, was deleted" in i.value for i in a.info)
+    button(a, "Restore").click().run()  # the owner restores what the presenter archived
+    assert runs_store.run(1).name == "alice"
 
 
 def test_a_shared_link_sets_the_sidebar_and_garbage_falls_back_with_a_note(app, monkeypatch):

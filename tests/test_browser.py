@@ -215,7 +215,7 @@ def test_uploaded_model_files_are_validated(page, tmp_path):
 
 
 def test_a_queued_training_starts_when_the_session_ahead_leaves(browser, tmp_path):
-    from train.history import RunHistory
+    from store import Store
 
     history = tmp_path / "history.sqlite"
     env = {"DIGIT_STUDIO_TRAIN_SLOTS": "1", "DIGIT_STUDIO_RUNS": str(history)}
@@ -236,7 +236,7 @@ def test_a_queued_training_starts_when_the_session_ahead_leaves(browser, tmp_pat
         first_context.close()  # the participant closes the laptop lid
         sidebar(second).get_by_text("It is now the model").first.wait_for(timeout=60_000)
         second.context.close()
-    runs = {r.id: r for r in RunHistory(history).runs()}
+    runs = {r.id: r for r in Store(history).runs()}
     assert runs[1].status == "stopped" and runs[2].status == "finished"
 
 

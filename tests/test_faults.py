@@ -5,6 +5,7 @@ import hashlib
 import os
 import re
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,9 @@ from streamlit.testing.v1 import AppTest
 
 import model
 from model.checkpoint import DEFAULT_PATH
+from store import Store
 from tests.conftest import shown
 from tests.drawing import PLACEMENTS, render
-from train.history import RunHistory
 from ui import canvas
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -40,7 +41,7 @@ def test_server_killed_mid_training_then_restarted(tmp_path):
             pytest.fail("no Chromium: CI must run the browser tests")
         pytest.skip("no Chromium found")
     shipped_before = hashlib.sha256(DEFAULT_PATH.read_bytes()).hexdigest()
-    env = {"DIGIT_STUDIO_RUNS": str(tmp_path / "runs" / "history.sqlite")}
+    env = {"DIGIT_STUDIO_RUNS": str(tmp_path / "runs" / "history.sqlite"), "DIGIT_STUDIO_HEARTBEAT_GRACE": "3"}
 
     @contextlib.contextmanager
     def app_page(url):
@@ -65,13 +66,15 @@ def test_server_killed_mid_training_then_restarted(tmp_path):
     finally:
         if proc.poll() is None:
             stop_server(proc)
-    history = RunHistory(env["DIGIT_STUDIO_RUNS"])  # what a restarted server sees first
+    history = Store(env["DIGIT_STUDIO_RUNS"], grace=3)  # what a restarted server sees first
+    assert history.run(2).status == "running"  # its heartbeat is still fresh: it may be alive elsewhere
+    time.sleep(3.5)  # nobody renews it: after the grace period it is taken for dead
+    history.mark_interrupted()
     runs = {r.id: r for r in history.runs()}
     assert runs[1].status == "finished" and runs[2].status == "interrupted"
     assert len(history.epochs(2)) >= 1  # the epochs it finished are still there
-    assert model.load(history.checkpoint_path(1)).metadata["run_id"] == 1  # earlier checkpoint intact
-    assert not history.checkpoint_path(2).exists()
-    assert not list(history.checkpoints.glob(".*.tmp"))  # no half-written files left visible
+    assert model.from_bytes(history.checkpoint(1)).metadata["run_id"] == 1  # earlier checkpoint intact
+    assert not runs[2].has_model  # nothing half-written
     assert hashlib.sha256(DEFAULT_PATH.read_bytes()).hexdigest() == shipped_before
     proc, url = start_server(env)
     try:

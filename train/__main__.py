@@ -17,9 +17,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 import model
+from store import Recorder, Store, StoreError
 from train.config import MAX_TIME_LIMIT, PRESETS, TrainConfig, parse_number
 from train.data import DataUnavailable, load_mnist
-from train.history import HistoryError, Recorder, RunHistory
 from train.loop import TrainingDiverged, fit, run_metadata, steps_per_epoch
 
 HELP = {
@@ -69,7 +69,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--metrics-json", type=Path, help="write history, final accuracy and wall seconds here")
     p.add_argument("--data-dir", type=Path, help="MNIST location (default: data/ or $DIGIT_STUDIO_DATA)")
     p.add_argument("--name", default="", help="display name for the run history")
-    p.add_argument("--history", type=Path, help="run history database (default: data/runs/history.sqlite)")
+    p.add_argument(
+        "--history",
+        help="run history: a SQLite file or a database URL (default: $DIGIT_STUDIO_DB, else data/runs/history.sqlite)",
+    )
     p.add_argument("--no-history", action="store_true", help="do not record this run in the run history")
     p.add_argument("--dry-run", action="store_true", help="smoke run: 1 epoch on 1,000 digits")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -143,8 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = None
     if not args.no_history:
         try:
-            runs = RunHistory(args.history)
-        except HistoryError as exc:
+            runs = Store(args.history)
+        except StoreError as exc:
             print(f"python -m train: warning: {exc}; this run is not recorded", file=sys.stderr)
     recorder = Recorder(runs, cfg.to_dict(), "cli", args.name)
     history, status = [], "finished"
@@ -187,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     if recorder.error:
         print(f"python -m train: warning: {recorder.error}", file=sys.stderr)
     elif recorder.run_id is not None:
-        print(f"recorded as run #{recorder.run_id} in {runs.path}")
+        print(f"recorded as run #{recorder.run_id} in the {runs.kind} run history")
     print(
         f"{status}: test accuracy {meta['metrics']['test_accuracy']:.2%} after {len(history)} epochs, "
         f"{meta['metrics']['train_seconds']:.2f}s training, {wall:.2f}s wall"

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import model
 from model.checkpoint import downsample
 from model.nets import LinearDigits
+from store import Recorder, Store
 from train.config import TrainConfig
 from train.data import Mnist
-from train.history import Recorder, RunHistory
 from train.loop import EpochMetrics, TrainingDiverged, evaluate, fit, run_metadata, steps_per_epoch
 
 QUEUED, PREPARING, RUNNING, FINISHED, STOPPED, FAILED = (
@@ -98,7 +98,8 @@ class TrainingJob:
     load_data: Callable[[], Mnist]
     slots: TrainingSlots
     name: str = ""  # optional display name, kept in the run history
-    runs: RunHistory | None = None  # where to record the run (None: nowhere)
+    runs: Store | None = None  # where to record the run (None: nowhere)
+    owner: str = "presenter"  # whose run it is (a participant id), recorded with it
     alive: Callable[[], bool] | None = None  # is the owner (a browser session) still connected?
     grace: float = 3.0  # seconds the owner may be gone (a network blip) before the run stops
     recorder: Recorder | None = None
@@ -185,7 +186,7 @@ class TrainingJob:
 
     def _train(self) -> None:
         self.state, self.message = PREPARING, "Preparing the data…"
-        self.recorder = Recorder(self.runs, self.cfg.to_dict(), "app", self.name)
+        self.recorder = Recorder(self.runs, self.cfg.to_dict(), "app", self.name, self.owner)
         try:
             data = self.load_data()
             data.framed(self.cfg.framing)

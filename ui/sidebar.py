@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+import store
 from model import FRAMINGS, KINDS
 from model.checkpoint import downsample
 from train import OPTIMIZERS, PRESETS, TrainConfig
@@ -157,7 +158,8 @@ def _start(cfg: TrainConfig) -> None:
     runs, _ = state.run_history()
     name = text.clean(ss.get("run_name", ""), 40)
     limits.count_run(ss)
-    state.start_job(TrainingJob(cfg, lambda: data, state.training_slots(), name=name, runs=runs))
+    owner = ss.get("owner", store.PRESENTER)
+    state.start_job(TrainingJob(cfg, lambda: data, state.training_slots(), name=name, runs=runs, owner=owner))
 
 
 def _stop(job: TrainingJob) -> None:

@@ -11,6 +11,7 @@ import io
 import json
 import logging
 import os
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -18,9 +19,9 @@ import streamlit as st
 import torch
 
 import model
+import store
 from train import DataUnavailable, EpochMetrics, Mnist, load_mnist
 from train.data import is_provisioned, provision
-from train.history import HistoryError, RunHistory, default_path, run_label
 from train.job import TrainingJob, TrainingSlots
 from ui import text
 
@@ -58,16 +59,36 @@ def training_slots() -> TrainingSlots:
 
 
 @st.cache_resource(show_spinner=False)
-def _run_history(path: str) -> tuple[RunHistory | None, str | None]:
+def _store(url: str) -> store.Store:
+    """One store per server process: its connection pool and the heartbeat of its runs are shared."""
+    return store.Store(url)
+
+
+_OPEN_FAILED: dict[str, tuple[float, str]] = {}  # url -> (when, why): a store that could not be opened
+RETRY_OPEN = 10.0  # seconds before trying again to open it, so a database that comes back is picked up
+
+
+def run_history() -> tuple[store.Store | None, str | None]:
+    """The server's store and, if it cannot be used, why (never raises; the message names no path)."""
+    url = store.default_url()
+    failed = _OPEN_FAILED.get(url)
+    if failed and time.monotonic() - failed[0] < RETRY_OPEN:
+        return None, failed[1]
     try:
-        return RunHistory(path), None
-    except HistoryError as exc:
-        return None, f"{text.public(exc)}. Training and drawing still work; runs are not recorded until this is fixed."
+        found = _store(url)
+    except store.StoreError as exc:
+        why = (
+            f"The run history cannot be used: {exc}. Training and drawing still work; "
+            "runs are not recorded until this is fixed."
+        )
+        _OPEN_FAILED[url] = (time.monotonic(), why)
+        return None, why
+    _OPEN_FAILED.pop(url, None)
+    return found, None
 
 
-def run_history() -> tuple[RunHistory | None, str | None]:
-    """The server's run history and, if it cannot be used, why (never raises)."""
-    return _run_history(str(default_path()))
+def store_or_none() -> store.Store | None:
+    return run_history()[0]
 
 
 def dataset(where=None) -> Mnist | None:
@@ -95,6 +116,7 @@ class ModelEntry:
     label: str
     net: model.LinearDigits
     history: list = field(default_factory=list)
+    run_id: int | None = None  # the room's run this model came from, if any
     cache: dict = field(default_factory=dict)  # per-model results: figures, confusion matrix
 
     @property
@@ -163,26 +185,33 @@ def harvest() -> TrainingJob | None:
         stopped = ", stopped" if job.state == "stopped" else ""
         rid = job.recorder.run_id if job.recorder is not None else None
         name = (
-            run_label(rid, job.name, cfg.to_dict())
+            store.run_label(rid, job.name, cfg.to_dict())
             if rid
             else f"Run {ss.run_number}: {cfg.model}, {cfg.optimizer} lr {cfg.lr:g}"
         )
         label = text.clean(f"{name} ({acc:.1%}{stopped})", LABEL_LEN)
         key = f"run-{uuid.uuid4().hex[:8]}"
-        ss.models[key] = ModelEntry(key, label, job.net, list(job.history))
+        ss.models[key] = ModelEntry(key, label, job.net, list(job.history), run_id=rid)
         ss.model_key = key
     return job
 
 
+def new_model(label: str, net: model.LinearDigits, history: list | None = None, run_id: int | None = None) -> str:
+    """Add a model to this session's models; returns its key (the caller selects it)."""
+    key = f"model-{uuid.uuid4().hex[:8]}"
+    st.session_state.models[key] = ModelEntry(
+        key, text.clean(label, LABEL_LEN), net, list(history or []), run_id=run_id
+    )
+    return key
+
+
 def add_model(label: str, net: model.LinearDigits, history: list | None = None, message: str = "") -> None:
-    """Add a model (loaded from a run or uploaded) to this session, select it, and rerun.
+    """Add a model (uploaded) to this session, select it, and rerun.
 
     The model selector may already be on the page in this run, so the selection is applied by
     ``apply_pending_selection`` at the start of the next one; ``message`` is shown once there.
     """
-    key = f"model-{uuid.uuid4().hex[:8]}"
-    st.session_state.models[key] = ModelEntry(key, text.clean(label, LABEL_LEN), net, list(history or []))
-    st.session_state.select_next = key
+    st.session_state.select_next = new_model(label, net, history)
     st.session_state.flash = message
     st.rerun()
 

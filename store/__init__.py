@@ -1,0 +1,46 @@
+"""The store: every run, its curves and model, and the room's people and drawings, behind one
+interface, in SQLite (default) or PostgreSQL (``DIGIT_STUDIO_DB=postgresql://...``)."""
+
+from store.recorder import Recorder
+from store.schema import PRESENTER, SCHEMA_VERSION
+from store.store import (
+    CLI,
+    DB_ENV,
+    FAILED,
+    FINISHED,
+    INTERRUPTED,
+    RUNNING,
+    STOPPED,
+    Actor,
+    NotFound,
+    PermissionDenied,
+    Run,
+    Store,
+    StoreError,
+    clean_name,
+    default_url,
+    run_label,
+)
+
+__all__ = [
+    "CLI",
+    "DB_ENV",
+    "FAILED",
+    "FINISHED",
+    "INTERRUPTED",
+    "PRESENTER",
+    "RUNNING",
+    "SCHEMA_VERSION",
+    "STOPPED",
+    "Actor",
+    "NotFound",
+    "PermissionDenied",
+    "Recorder",
+    "Run",
+    "Store",
+    "StoreError",
+    "Recorder",
+    "clean_name",
+    "default_url",
+    "run_label",
+]

@@ -1,0 +1,197 @@
+"""Who may do what: every browser is a participant with a secret identity; the presenter unlocks
+presenter mode with a passcode set by whoever starts the server.
+
+Identity: a 256-bit random secret, kept in a cookie (``ds_id``) so that it survives a reload and a
+dropped connection, and never put in a link. The store only ever sees its SHA-256 (the owner id):
+nothing shown on a page (a nickname, a run name, an anonymous label) can be used to take it over.
+
+Roles: with ``DIGIT_STUDIO_PRESENTER_PASSCODE`` (or ``presenter_passcode`` in
+.streamlit/secrets.toml) set, whoever enters it is presenter. With none set, the app is in
+single-user mode: a browser on the server's own machine is presenter, everyone else is a
+participant. Passcodes are compared in constant time; wrong ones are counted per client address
+in the store, so a reload (or another replica) does not reset the wait.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import logging
+import os
+import re
+import secrets
+
+import streamlit as st
+
+import store
+from ui import state
+
+PASSCODE_ENV = "DIGIT_STUDIO_PRESENTER_PASSCODE"
+COOKIE = "ds_id"
+COOKIE_DAYS = 30
+FREE_TRIES = 3  # wrong passcodes before the first wait
+BASE_WAIT, MAX_WAIT = 15.0, 15 * 60.0  # seconds; doubles with each further wrong try
+SEEN_EVERY = 20.0  # seconds between "still here" notes in the store
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+log = logging.getLogger("digit_studio.access")
+
+
+def passcode() -> str:
+    """The presenter passcode set on the server ('' when none: single-user mode)."""
+    value = os.environ.get(PASSCODE_ENV, "")
+    if not value:
+        try:
+            value = str(st.secrets.get("presenter_passcode", "") or "")
+        except Exception:  # no secrets.toml, or a malformed one: treat as unset
+            value = ""
+    return value.strip()
+
+
+@st.cache_resource(show_spinner=False)
+def _announce_mode(has_passcode: bool) -> bool:
+    """Say once in the server log which mode this server is in."""
+    if not has_passcode:
+        log.warning(
+            "Digit Studio: no presenter passcode is set, so only a browser on this machine is presenter. "
+            "For a room, set %s=... (or presenter_passcode in .streamlit/secrets.toml) and restart.",
+            PASSCODE_ENV,
+        )
+    return True
+
+
+def owner_of(token: str) -> str:
+    """The owner id the store keeps for a secret: 128 bits of its SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def anonymous_label(owner: str) -> str:
+    """A short label to tell people apart before they pick a nickname (not the owner id)."""
+    return "Guest " + hashlib.sha256(f"label:{owner}".encode()).hexdigest()[:4]
+
+
+def client_address() -> str:
+    """The browser's address: the proxy's X-Forwarded-For when the connection comes from a local
+    proxy (nginx on this machine), else the connection's own; 'local' for this machine."""
+    direct = _text(st.context.ip_address)  # None for loopback (and outside a real server)
+    if direct is None:
+        forwarded = (_text(st.context.headers.get("X-Forwarded-For")) or "").split(",")[0].strip()
+        if forwarded:
+            try:
+                ip = ipaddress.ip_address(forwarded)
+            except ValueError:
+                return "unknown"
+            return "local" if ip.is_loopback else str(ip)
+        return "local"
+    return direct
+
+
+def _text(value) -> str | None:
+    """A request value if it is a string (AppTest and bare runs give placeholders), else None."""
+    return value if isinstance(value, str) else None
+
+
+def init() -> None:
+    """Give this session its identity (from the cookie, or a new one) and its role."""
+    ss = st.session_state
+    if "owner" not in ss:
+        token = _text(st.context.cookies.get(COOKIE)) or ""
+        ss.new_identity = not _TOKEN.fullmatch(token or "")
+        if ss.new_identity:
+            token = secrets.token_urlsafe(32)
+        ss.identity_token = token
+        ss.owner = owner_of(token)
+        ss.presenter = False
+        ss.seen_at = 0.0
+    if ss.new_identity:
+        _set_cookie(ss.identity_token)
+    _announce_mode(bool(passcode()))
+    if not passcode() and client_address() == "local":
+        ss.presenter = True  # single-user mode: the machine's own browser
+    elif not passcode():
+        ss.presenter = False
+    _note_seen()
+
+
+def _set_cookie(token: str) -> None:
+    """Store the identity in this browser. The token is ours (never user input): [A-Za-z0-9_-]."""
+    assert _TOKEN.fullmatch(token)
+    st.html(
+        f"<script>document.cookie = '{COOKIE}={token}; Path=/; Max-Age={COOKIE_DAYS * 86400}; SameSite=Strict';"
+        "</script>",
+        unsafe_allow_javascript=True,
+        width=1,
+    )
+
+
+def _note_seen() -> None:
+    import time
+
+    ss = st.session_state
+    runs = state.store_or_none()
+    if runs is None or time.time() - ss.seen_at < SEEN_EVERY:
+        return
+    try:
+        runs.seen(ss.owner, anonymous_label(ss.owner))
+        ss.seen_at = time.time()
+    except store.StoreError:
+        pass  # the Runs tab says what is wrong with the store
+
+
+def actor() -> store.Actor:
+    ss = st.session_state
+    return store.Actor(ss.owner, presenter=bool(ss.presenter))
+
+
+def is_presenter() -> bool:
+    return bool(st.session_state.get("presenter"))
+
+
+def try_passcode(entered: str) -> tuple[bool, str]:
+    """Check a passcode try; returns (unlocked, message)."""
+    runs = state.store_or_none()
+    key = f"passcode:{client_address()}"
+    wait = runs.passcode_wait(key) if runs is not None else 0.0
+    if wait > 0:
+        return False, f"Too many wrong passcodes from this address: wait {wait:.0f} s, then try again."
+    expected = passcode()
+    if expected and hmac.compare_digest(entered.strip().encode(), expected.encode()):
+        if runs is not None:
+            runs.passcode_ok(key)
+        st.session_state.presenter = True
+        return True, "Presenter mode is on for this browser session."
+    wait = runs.passcode_failed(key, FREE_TRIES, BASE_WAIT, MAX_WAIT) if runs is not None else 0.0
+    more = f" Wait {wait:.0f} s before the next try." if wait else ""
+    return False, f"That is not the presenter passcode.{more}"
+
+
+def render_panel() -> None:
+    """The sidebar's role panel: who you are, and presenter mode."""
+    ss = st.session_state
+    with st.expander("Presenter" if not ss.presenter else "Presenter mode: on", expanded=False):
+        if not passcode():
+            st.caption(
+                "Single-user mode: no presenter passcode is set on this server, so only a browser on the "
+                "server's own machine is presenter. To run a room, start the server with "
+                f"{PASSCODE_ENV}=... (or presenter_passcode in .streamlit/secrets.toml)."
+            )
+            st.caption("This browser is the presenter." if ss.presenter else "This browser is a participant.")
+            return
+        if ss.presenter:
+            st.caption("You can delete and restore any run, clear the room and empty the archive (Runs tab).")
+            if st.button("Leave presenter mode", key="presenter_leave"):
+                ss.presenter = False
+                st.rerun()
+            return
+        with st.form("presenter_form", clear_on_submit=True, border=False):
+            entered = st.text_input("Presenter passcode", type="password", key="presenter_passcode", max_chars=200)
+            submitted = st.form_submit_button("Unlock presenter mode")
+        if submitted:
+            ok, message = try_passcode(entered or "")
+            if ok:
+                ss.access_flash = message
+                st.rerun()
+            st.error(message)
+        if ss.get("access_flash"):
+            st.success(ss.pop("access_flash"))
