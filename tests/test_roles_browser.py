@@ -77,7 +77,7 @@ def test_a_room_of_two_participants_and_a_presenter(browser, tmp_path):
         b = new_page(browser, url)
         open_tab(b, "Runs")
         pick_run(b, 1)
-        assert b.get_by_text("Only its owner or the presenter may rename or delete it").first.is_visible()
+        b.get_by_text("Only its owner or the presenter may rename or delete it").first.wait_for(timeout=30_000)
         assert b.locator(".st-key-run_delete_1 button").first.is_disabled()
         assert b.locator(".st-key-run_rename_go_1 button").first.is_disabled()
         assert b.locator(".st-key-run_delete_sure_1 input").is_disabled()
