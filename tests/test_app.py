@@ -243,7 +243,7 @@ def test_a_participant_can_change_only_their_own_runs_and_the_presenter_any(app,
     a = app(render(1, PLACEMENTS["big"]))
     train_once(a, 1, "alice")
     b = as_participant(app(render(1, PLACEMENTS["big"])))
-    assert a.session_state["owner"] != b.session_state["owner"] and not b.session_state["presenter"]
+    assert a.session_state["owner"] != b.session_state["owner"] and not b.session_state["is_presenter"]
     b.selectbox(key="run_pick").set_value(1).run()
     assert b.checkbox(key="run_delete_sure_1").proto.disabled and b.button(key="run_delete_1").proto.disabled
     assert b.button(key="run_rename_go_1").proto.disabled
@@ -258,7 +258,7 @@ def test_a_participant_can_change_only_their_own_runs_and_the_presenter_any(app,
     for wrong in ("guess", "Correct horse", "correct horse!"):
         b.text_input(key="presenter_passcode").set_value(wrong)
         next(x for x in b.button if x.label == "Unlock presenter mode").click().run()
-    assert not b.session_state["presenter"]
+    assert not b.session_state["is_presenter"]
     b.text_input(key="presenter_passcode").set_value("another guess")
     next(x for x in b.button if x.label == "Unlock presenter mode").click().run()
     assert any("too many wrong passcodes" in e.value.lower() for e in b.error)
@@ -268,7 +268,7 @@ def test_a_participant_can_change_only_their_own_runs_and_the_presenter_any(app,
     p = as_participant(app(render(1, PLACEMENTS["big"])))
     p.text_input(key="presenter_passcode").set_value("correct horse")
     next(x for x in p.button if x.label == "Unlock presenter mode").click().run()
-    assert p.session_state["presenter"] and any(h.value == "Presenter controls" for h in p.subheader)
+    assert p.session_state["is_presenter"] and any(h.value == "Presenter controls" for h in p.subheader)
     p.selectbox(key="run_pick").set_value(1).run()
     p.checkbox(key="run_delete_sure_1").check().run()
     button(p, "Delete").click().run()

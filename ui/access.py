@@ -102,15 +102,15 @@ def init() -> None:
             token = secrets.token_urlsafe(32)
         ss.identity_token = token
         ss.owner = owner_of(token)
-        ss.presenter = False
+        ss.is_presenter = False
         ss.seen_at = 0.0
     if ss.new_identity:
         _set_cookie(ss.identity_token)
     _announce_mode(bool(passcode()))
     if not passcode() and client_address() == "local":
-        ss.presenter = True  # single-user mode: the machine's own browser
+        ss.is_presenter = True  # single-user mode: the machine's own browser
     elif not passcode():
-        ss.presenter = False
+        ss.is_presenter = False
     _note_seen()
 
 
@@ -141,11 +141,11 @@ def _note_seen() -> None:
 
 def actor() -> store.Actor:
     ss = st.session_state
-    return store.Actor(ss.owner, presenter=bool(ss.presenter))
+    return store.Actor(ss.owner, presenter=bool(ss.is_presenter))
 
 
 def is_presenter() -> bool:
-    return bool(st.session_state.get("presenter"))
+    return bool(st.session_state.get("is_presenter"))
 
 
 def try_passcode(entered: str) -> tuple[bool, str]:
@@ -159,7 +159,7 @@ def try_passcode(entered: str) -> tuple[bool, str]:
     if expected and hmac.compare_digest(entered.strip().encode(), expected.encode()):
         if runs is not None:
             runs.passcode_ok(key)
-        st.session_state.presenter = True
+        st.session_state.is_presenter = True
         return True, "Presenter mode is on for this browser session."
     wait = runs.passcode_failed(key, FREE_TRIES, BASE_WAIT, MAX_WAIT) if runs is not None else 0.0
     more = f" Wait {wait:.0f} s before the next try." if wait else ""
@@ -169,19 +169,19 @@ def try_passcode(entered: str) -> tuple[bool, str]:
 def render_panel() -> None:
     """The sidebar's role panel: who you are, and presenter mode."""
     ss = st.session_state
-    with st.expander("Presenter" if not ss.presenter else "Presenter mode: on", expanded=False):
+    with st.expander("Presenter" if not ss.is_presenter else "Presenter mode: on", expanded=False):
         if not passcode():
             st.caption(
                 "Single-user mode: no presenter passcode is set on this server, so only a browser on the "
                 "server's own machine is presenter. To run a room, start the server with "
                 f"{PASSCODE_ENV}=... (or presenter_passcode in .streamlit/secrets.toml)."
             )
-            st.caption("This browser is the presenter." if ss.presenter else "This browser is a participant.")
+            st.caption("This browser is the presenter." if ss.is_presenter else "This browser is a participant.")
             return
-        if ss.presenter:
+        if ss.is_presenter:
             st.caption("You can delete and restore any run, clear the room and empty the archive (Runs tab).")
             if st.button("Leave presenter mode", key="presenter_leave"):
-                ss.presenter = False
+                ss.is_presenter = False
                 st.rerun()
             return
         with st.form("presenter_form", clear_on_submit=True, border=False):
