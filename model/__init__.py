@@ -2,6 +2,7 @@
 
 from model.checkpoint import CheckpointError, from_bytes, load, load_default, save, to_bytes
 from model.nets import KINDS, LinearDigits, build
+from model.photo import read_photo
 from model.predict import contributions, logits, predict_proba, probabilities
 from model.preprocess import FRAMINGS, frame_batch, framing_steps, to_ink, to_mnist
 
@@ -20,6 +21,7 @@ __all__ = [
     "logits",
     "predict_proba",
     "probabilities",
+    "read_photo",
     "save",
     "to_bytes",
     "to_ink",

@@ -127,7 +127,6 @@ def _scale01(a: np.ndarray) -> np.ndarray:
 
 
 def _pil_to_array(img: Image.Image) -> np.ndarray:
-    img.seek(0) if getattr(img, "n_frames", 1) > 1 else None  # animated: first frame
     img = ImageOps.exif_transpose(img)
     if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
         return _scale01(np.asarray(img.convert("F") if img.mode != "F" else img))
@@ -193,34 +192,6 @@ def ink_problem(image) -> str | None:
 
 class UnreadableImage(ValueError):
     """An upload that is not an image we can safely read; the message says why."""
-
-
-MAX_PIXELS = 4096 * 4096  # a photo of a digit needs far less; bigger is refused before decoding
-
-
-def open_image(data: bytes) -> Image.Image:
-    """Decode uploaded bytes into a PIL image, refusing non-images, damage and decompression bombs."""
-    import io
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
-            if img.width * img.height > MAX_PIXELS:
-                raise UnreadableImage(
-                    f"the image is too large: {img.width}×{img.height} pixels, at most {MAX_PIXELS:,} allowed"
-                )
-            img.load()
-    except UnreadableImage:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UnreadableImage("the image is far too large to decode safely (a decompression bomb?)") from None
-    except Image.UnidentifiedImageError:
-        raise UnreadableImage("it is not an image format we can read (PNG, JPEG, GIF, BMP, WebP)") from None
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise UnreadableImage(f"the image is damaged or truncated ({exc})") from None
-    return img
 
 
 def _blank(ink: np.ndarray) -> bool:

@@ -6,24 +6,27 @@ import numpy as np
 import streamlit as st
 
 import model
-from model.preprocess import PROBLEMS, UnreadableImage, ink_problem, open_image
+from model.preprocess import PROBLEMS, ink_problem
 from ui import canvas, layout, state, text
+from ui import photo as photo_view
 from ui.plots import colorize, enlarge, probability_bars
 
 INPUT_DRAW, INPUT_UPLOAD = "Draw on the canvas", "Upload an image"
-UPLOAD_PROBLEMS = {
-    "none": "Upload a photo or scan of one handwritten digit (PNG or JPEG).",
-    "blank": "No digit found in that picture: it looks empty.",
-    "filled": "No digit found in that picture: it is one even colour.",
-    "dot": "The digit is tiny in that picture: crop closer to it.",
-}
+UPLOAD_PROBLEMS = {"none": "Upload a photo or scan of one handwritten digit (PNG or JPEG)."}
 
 
 def classify(net: model.LinearDigits, image) -> dict | None:
-    """Frame ``image`` the way ``net`` was trained; probabilities, logits and the framing steps."""
-    steps = model.framing_steps(image, framing=net.metadata["framing"])
-    if steps is None:
-        return None
+    """Frame ``image`` the way ``net`` was trained; probabilities, logits and the framing steps.
+
+    ``image`` is a drawing, or the bytes of an uploaded photo (read by ``model.photo``)."""
+    if isinstance(image, bytes):
+        steps = photo_view.read(image, net.metadata["framing"])
+        if steps["framed"] is None:
+            return None
+    else:
+        steps = model.framing_steps(image, framing=net.metadata["framing"])
+        if steps is None:
+            return None
     framed = steps["framed"]
     z = model.logits(net, framed)
     return {"steps": steps, "framed": framed, "logits": z[0], "proba": model.probabilities(net, z)[0]}
@@ -42,32 +45,17 @@ def _model_selector() -> state.ModelEntry:
     return state.current()
 
 
-def _input_image(fit: dict):
+def _input_image(fit: dict, framing: str):
     """The image to classify and what to say when there is none: (image or None, messages)."""
     # Tabs, not a switch: both stay mounted, so going to Upload and back keeps the drawing.
     draw_tab, upload_tab = st.tabs([INPUT_DRAW, INPUT_UPLOAD], key="input_mode", on_change="rerun")
     with draw_tab:
         drawing = canvas.draw(key="canvas", stroke_width=st.session_state.get("stroke_width", 22), fit=fit)
     with upload_tab:
-        uploaded = _uploaded()
+        uploaded = photo_view.uploaded(framing)
     if upload_tab.open:
         return uploaded, UPLOAD_PROBLEMS
     return drawing, PROBLEMS
-
-
-def _uploaded():
-    upload = st.file_uploader(
-        "Upload a PNG or JPEG of one digit", type=["png", "jpg", "jpeg", "gif", "bmp", "webp"], key="upload"
-    )
-    if upload is None:
-        return None
-    try:
-        img = open_image(upload.getvalue())
-    except UnreadableImage as exc:
-        st.warning(f"That file cannot be used: {text.message(exc)}")
-        return None
-    st.image(img.convert("RGB"), caption=state.plain(upload.name), width=280)
-    return img
 
 
 def _with_box(ink: np.ndarray, box: tuple[int, int, int, int], size: int = 140) -> np.ndarray:
@@ -167,8 +155,12 @@ def render() -> None:
             entry = _controls()
             details = st.container()
     with left:
-        image, messages = _input_image(FIT_PRESENTER if presenter else FIT)
-    problem = "none" if image is None else ink_problem(image)
+        image, messages = _input_image(FIT_PRESENTER if presenter else FIT, entry.net.metadata["framing"])
+    if isinstance(image, bytes):  # an uploaded photo: its reading says why there is no digit
+        problem = photo_view.read(image, entry.net.metadata["framing"])["reason"]
+        messages = {**messages, problem: problem}
+    else:
+        problem = "none" if image is None else ink_problem(image)
     result = classify(entry.net, image) if problem is None else None
     st.session_state.last_result = result
     if result is None:
@@ -181,6 +173,10 @@ def render() -> None:
     with details:
         st.markdown("**What the model sees**")
         steps = result["steps"]
+        if "photo" in steps:
+            photo_view.show_steps(steps)
+            _explain(entry, result)
+            return
         c1, c2, c3 = st.columns(3)
         c1.image(_with_box(steps["ink"], steps["box"]), caption="ink and its box", width="stretch")
         c2.image(enlarge(steps["scaled"], 6), caption="longer side → 20 px", width="stretch")

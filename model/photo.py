@@ -1,0 +1,337 @@
+"""Photos and scans of paper: bounded decoding, then the ink of one digit, framed like MNIST.
+
+A phone photo of a digit is mostly paper: off-white, grey, cream or squared, lit unevenly, with
+ruled lines that are as dark as pencil. Each step below removes one of those, so that what
+reaches ``to_mnist`` is white ink on black, like a canvas drawing:
+
+1. decode with bounded work (JPEG is reduced while it is decoded) to a small working image;
+2. estimate the paper's light (a wide median of a thumbnail) and divide it out, per channel,
+   so coloured paper turns white and coloured ink stays ink; a dark board is inverted first;
+3. remove ruled and grid lines: rows (and columns) that are inked along most of their length,
+   once the page's slant is found, are subtracted;
+4. stretch the ink between the paper's noise and the strokes' own darkness (pencil = pen);
+5. keep the digit: the largest stroke and those near it; specks and page edges go.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageOps
+from scipy import ndimage
+
+from model.preprocess import UnreadableImage, ink_problem, to_mnist
+
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")  # JPEG includes a phone's MPO
+MAX_BYTES = 13 * 2**20  # a phone's JPEG is up to 12 MB
+# JPEG is reduced up to 8x while decoding (draft mode), so it may be big; other formats are
+# decoded in full, so their limit is what fits the memory budget of one upload.
+MAX_JPEG_PIXELS = 64_000_000  # a 48-megapixel phone photo, decoded at 1/8
+MAX_PROGRESSIVE_PIXELS = 12_000_000  # progressive JPEG keeps all coefficients while decoding
+MAX_PIXELS = 4_200_000  # PNG, GIF, BMP, WebP, TIFF: about 2048x2048
+MAX_ASPECT = 12  # longer side / shorter side: a strip is not a photo of a digit
+WORK = 320  # longer side of the working image, in pixels
+THUMB = 48  # longer side of the thumbnail the paper's light is estimated on
+
+REASONS = {
+    "blank": "No digit found in that picture: it looks like empty paper.",
+    "filled": "No digit found in that picture: it is one even colour.",
+    "dot": "The digit is tiny in that picture: crop closer to it.",
+}
+
+
+def _open(data) -> Image.Image:
+    """Open (not decode) uploaded bytes, refusing non-images, odd shapes and pixel bombs."""
+    try:
+        data = bytes(memoryview(data)[: MAX_BYTES + 1])
+    except TypeError:
+        raise UnreadableImage("it is not a file of bytes") from None
+    if len(data) > MAX_BYTES:
+        raise UnreadableImage(f"the file is larger than {MAX_BYTES // 2**20} MB")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        img = Image.open(io.BytesIO(data), formats=FORMATS)
+    w, h = img.size
+    if w < 1 or h < 1:
+        raise UnreadableImage("the image has no pixels")
+    if max(w, h) > MAX_ASPECT * min(w, h):
+        raise UnreadableImage(f"the image is a {w}×{h} strip: crop it to the digit")
+    jpeg = img.format in ("JPEG", "MPO")
+    progressive = jpeg and bool(img.info.get("progressive") or img.info.get("progression"))
+    limit = MAX_PROGRESSIVE_PIXELS if progressive else MAX_JPEG_PIXELS if jpeg else MAX_PIXELS
+    if w * h > limit:
+        raise UnreadableImage(f"the image is too large: {w}×{h} pixels, at most {limit:,} allowed for this format")
+    if jpeg:
+        img.draft("RGB" if img.mode in ("RGB", "YCbCr") else None, (WORK, WORK))
+    return img
+
+
+def open_image(data) -> Image.Image:
+    """Decode uploaded bytes into a PIL image with bounded work (a JPEG comes back reduced).
+
+    Raises UnreadableImage, with a reason a person can read, for anything else.
+    """
+    try:
+        img = _open(data)
+        img.load()  # one frame only: an animation's other frames are never decoded
+        return ImageOps.exif_transpose(img) or img
+    except UnreadableImage:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UnreadableImage("the image is far too large to decode safely (a decompression bomb?)") from None
+    except Image.UnidentifiedImageError:
+        raise UnreadableImage("it is not an image format we can read (PNG, JPEG, GIF, BMP, WebP, TIFF)") from None
+    except MemoryError:
+        raise UnreadableImage("the image needs too much memory to decode") from None
+    except Exception as exc:  # noqa: BLE001 - any decoder failure is a damaged file to the person
+        raise UnreadableImage(f"the image is damaged or truncated ({type(exc).__name__})") from None
+
+
+def _standard(img: Image.Image) -> Image.Image:
+    """Any PIL mode as L, RGB, RGBA or F (F scaled to [0,1])."""
+    mode = img.mode
+    if mode in ("L", "RGB", "RGBA"):
+        return img
+    if mode in ("1", "CMYK", "YCbCr", "HSV"):
+        return img.convert("L" if mode == "1" else "RGB")
+    if mode in ("LA", "La", "PA", "RGBa", "RGBX") or (mode == "P" and "transparency" in img.info):
+        return img.convert("RGBA")
+    if mode == "P":
+        return img.convert("RGB")
+    if mode == "LAB":
+        return img.getchannel("L")
+    if mode.startswith("I") or mode == "F":
+        a = np.asarray(img.convert("I") if mode.startswith("I;16") else img, dtype=np.float32)
+        a = np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0)
+        lo, hi = float(a.min()), float(a.max())
+        return Image.fromarray((a - lo) / (hi - lo) if hi > lo else np.zeros_like(a), mode="F")
+    return img.getchannel(0).convert("L")
+
+
+def _working(img: Image.Image) -> np.ndarray:
+    """The image as it looks, (H,W,3) float32 in [0,1], longer side at most WORK px."""
+    img = _standard(img)
+    scale = WORK / max(img.size)
+    if scale < 1:
+        size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+        img = img.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
+    a = np.asarray(img, dtype=np.float32)
+    if img.mode != "F":
+        a = a / 255.0
+    if a.ndim == 2:
+        a = np.repeat(a[..., None], 3, 2)
+    if a.shape[2] == 4:  # transparency: put the ink over a background it stands out from
+        rgb, alpha = a[..., :3], a[..., 3:]
+        if float(alpha.min()) < 0.99:
+            inked = float((rgb.mean(2, keepdims=True) * alpha).sum() / max(float(alpha.sum()), 1e-6))
+            under = 1.0 if inked < 0.5 else 0.0
+            rgb = rgb * alpha + under * (1 - alpha)
+        a = rgb
+    return np.ascontiguousarray(np.clip(a, 0, 1), dtype=np.float32)
+
+
+def decode(data) -> np.ndarray:
+    """Uploaded bytes as a small RGB working image (H,W,3) float32 in [0,1]; bounded work."""
+    img = open_image(data)
+    try:
+        return _working(img)
+    except MemoryError:
+        raise UnreadableImage("the image needs too much memory to decode") from None
+    except Exception as exc:  # noqa: BLE001 - an odd mode or a lazy decoder failing late
+        raise UnreadableImage(f"its colour format ({img.mode}) cannot be read ({type(exc).__name__})") from None
+
+
+def _resize(a: np.ndarray, size: tuple[int, int], mode: str) -> np.ndarray:
+    t = torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None]
+    kw = {"align_corners": False} if mode == "bilinear" else {}
+    return F.interpolate(t, size=size, mode=mode, **kw)[0].numpy().transpose(1, 2, 0)
+
+
+def paper_light(rgb: np.ndarray, dark_ink: bool = True) -> np.ndarray:
+    """The paper's light at every pixel (H,W,3): a wide rank filter of a thumbnail, smoothed back up.
+
+    Paper is lighter than dark ink, so a high rank (the 80th percentile) of a wide window is paper
+    even where strokes cover most of the window (a thick marker); it follows uneven light,
+    shadows and vignetting, which change slowly across the page. For light ink, a low rank.
+    """
+    h, w = rgb.shape[:2]
+    s = THUMB / max(h, w)
+    small = _resize(rgb, (max(3, round(h * s)), max(3, round(w * s))), "area") if s < 1 else rgb
+    k = max(3, round(0.25 * max(small.shape[:2])) | 1)
+    bg = ndimage.percentile_filter(small, 80 if dark_ink else 20, size=(k, k, 1), mode="reflect")
+    bg = ndimage.uniform_filter(bg, size=(3, 3, 1), mode="nearest")
+    return _resize(bg, (h, w), "bilinear")
+
+
+def light_on_dark(rgb: np.ndarray) -> bool:
+    """Chalk on a board (or white ink on dark paper): the strongest strokes are lighter than the
+    page around them (its median), not darker."""
+    h, w = rgb.shape[:2]
+    s = THUMB / max(h, w)
+    lum = rgb.mean(2)
+    small = _resize(lum[..., None], (max(3, round(h * s)), max(3, round(w * s))), "area")[..., 0]
+    k = max(3, round(0.25 * max(small.shape)) | 1)
+    page = ndimage.median_filter(small, size=k, mode="reflect")
+    dev = (small - page).ravel()
+    n = max(3, dev.size // 100)  # the strongest 1 % of the thumbnail in each direction
+    lighter = float(np.partition(dev, dev.size - n)[-n:].mean())
+    darker = float(-np.partition(dev, n)[:n].mean())
+    return lighter > 1.3 * darker and lighter > 0.08
+
+
+def remove_paper(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Ink (H,W) in [0,1] with the paper divided out; also the paper's light and the polarity."""
+    inverted = light_on_dark(rgb)
+    if inverted:
+        rgb = 1.0 - rgb
+    light = paper_light(rgb)
+    ratio = np.clip(rgb / np.maximum(light, 0.03), 0, 1)
+    return (1.0 - ratio.min(2)).astype(np.float32), (1.0 - light if inverted else light), inverted
+
+
+LINE_COVER = 0.7  # a row inked along 70 % of its length is a ruled line, not a stroke
+
+
+def _line_levels(ink: np.ndarray, t: float, wander: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Ink level of the lines along rows slanted by ``t`` (tan of the angle): per slanted row, the
+    level that LINE_COVER of its length reaches; and each pixel's slanted row, (H,W)."""
+    h, w = ink.shape
+    off = np.round((np.arange(w) - w / 2) * t).astype(np.int64)
+    pad = int(np.abs(off).max()) if w else 0
+    sheared = np.full((h + 2 * pad, w), np.nan, np.float32)
+    rows = np.arange(h)[:, None] - off[None, :] + pad  # where pixel (y, x) lands, lines made level
+    sheared[rows, np.arange(w)[None, :]] = ink
+    if wander > 1:  # perspective and bent paper: a line may wander by a pixel or two along its length
+        wide = ndimage.maximum_filter1d(np.nan_to_num(sheared, nan=-1.0), wander, axis=0)
+        sheared = np.where(np.isnan(sheared), np.nan, wide)
+    counts = (~np.isnan(sheared)).sum(1)
+    at = np.clip((counts - 1) * (1 - LINE_COVER), 0, None).astype(np.int64)[:, None]
+    level = np.take_along_axis(np.sort(sheared, axis=1), at, axis=1)[:, 0]  # NaN (padding) sorts last
+    level = np.where(counts > 0.05 * w, np.nan_to_num(level), 0.0)  # rows mostly off the picture
+    return np.clip(level, 0, None), rows
+
+
+def _slant(ink: np.ndarray) -> float:
+    """tan of the angle, within +-8 degrees, at which the most line ink lines up along rows."""
+    h, w = ink.shape
+    s = min(1.0, 128 / max(h, w))
+    small = F.interpolate(torch.from_numpy(ink)[None, None], scale_factor=s, mode="area")[0, 0].numpy()
+    score = lambda deg: float(_line_levels(small, math.tan(math.radians(deg)), wander=1)[0].sum())
+    coarse = max(np.arange(-8, 8.01, 0.5), key=score)
+    return math.tan(math.radians(max((coarse - 0.25, coarse, coarse + 0.25), key=score)))
+
+
+def _remove_rows(ink: np.ndarray) -> np.ndarray:
+    """Subtract the lines that run (nearly) along the rows of ``ink``: ruled lines, grid lines."""
+    level, rows = _line_levels(ink, _slant(ink))
+    level = ndimage.maximum_filter1d(level, 3)[rows]
+    # Where a stroke crosses a line it is darker than the line: keep it whole.
+    return np.where(ink > 1.6 * level, ink, np.clip(ink - level, 0, 1))
+
+
+def remove_lines(ink: np.ndarray) -> np.ndarray:
+    """Ruled lines and grid lines removed: first those along the rows, then along the columns."""
+    return _remove_rows(_remove_rows(ink).T).T.copy()
+
+
+MIN_CONTRAST = 0.1  # strokes must be at least this much darker than the paper (10 %)
+
+
+def _noise_floor(ink: np.ndarray) -> float:
+    med = float(np.median(ink))
+    return med + 6 * 1.4826 * float(np.median(np.abs(ink - med))) + 0.03
+
+
+def keep_digit(ink: np.ndarray) -> np.ndarray:
+    """The strongest stroke and the strokes near it; specks, page edges and far-off marks go.
+
+    Strokes are the connected parts of the ink above the paper's noise, weighed by ink squared
+    (a faint shadow's edge is wide but weighs little). Parts that touch the picture's edge lose
+    to a comparable part inside it: the digit is what was photographed, not the desk.
+    """
+    h, w = ink.shape
+    smooth = ndimage.uniform_filter(ink, 3)  # dither, sensor noise and pencil grain average out
+    strokes = smooth > max(_noise_floor(smooth), 0.2 * float(smooth.max(initial=0)))
+    joined = ndimage.binary_dilation(strokes, iterations=2)  # small gaps in a stroke
+    labels, n = ndimage.label(joined, structure=np.ones((3, 3)))
+    if n == 0:
+        return np.zeros_like(ink)
+    index = np.arange(1, n + 1)
+    mass = np.asarray(ndimage.sum(np.square(ink), labels, index))
+    boxes = ndimage.find_objects(labels)
+    border = np.array([b[0].start == 0 or b[1].start == 0 or b[0].stop == h or b[1].stop == w for b in boxes])
+    inside = mass[~border].max() if (~border).any() else 0.0
+    weight = np.where(border & (mass < 4 * inside), 0.25 * mass, mass)
+    big = int(weight.argmax())
+    ys, xs = boxes[big]
+    size = max(ys.stop - ys.start, xs.stop - xs.start)
+    keep = np.zeros(n + 1, bool)
+    for i, (bys, bxs) in enumerate(boxes):
+        if mass[i] < 0.05 * mass[big] or (border[i] and not border[big]):
+            continue
+        dy = max(0, bys.start - ys.stop, ys.start - bys.stop)  # gap between the boxes
+        dx = max(0, bxs.start - xs.stop, xs.start - bxs.stop)
+        keep[i + 1] = math.hypot(dy, dx) <= 0.35 * size
+    return np.where(keep[labels], ink, 0).astype(np.float32)
+
+
+def stretch(ink: np.ndarray) -> np.ndarray | None:
+    """Ink from the paper's noise (0) to the strokes' typical darkness (1); None without strokes.
+
+    Pencil is fainter than pen but the same digit: both come out at full strength.
+    """
+    smooth = ndimage.uniform_filter(ink, 3)
+    top = float(smooth.max()) if ink.size else 0.0
+    if top < MIN_CONTRAST:
+        return None
+    hi = float(np.percentile(ink[smooth >= 0.5 * top], 70))
+    lo = 0.35 * hi
+    if hi - lo < 0.05:
+        return None
+    return np.clip((ink - lo) / (hi - lo), 0, 1).astype(np.float32)
+
+
+def photo_steps(data, framing: str = "frame+deskew") -> dict:
+    """Every step from uploaded bytes to the model's input, for display and for ``read_photo``.
+
+    Keys: ``photo`` (RGB as decoded), ``paper`` (its light), ``ink`` (paper divided out),
+    ``no_lines``, ``digit`` (stretched, the digit's strokes only), ``framed`` (28x28 or None),
+    ``inverted`` (light on dark), ``reason`` (None, or why there is no digit to read).
+    Raises UnreadableImage for bytes that are not an image we can read.
+    """
+    rgb = decode(data)
+    steps: dict = {"photo": rgb, "framed": None, "reason": None}
+    if float(np.ptp(rgb)) < 0.04:
+        steps["reason"] = REASONS["filled"] if float(rgb.mean()) < 0.95 else REASONS["blank"]
+        return steps
+    ink, light, inverted = remove_paper(rgb)
+    steps.update(paper=light, ink=ink, inverted=inverted)
+    steps["no_lines"] = remove_lines(ink)
+    digit = stretch(keep_digit(steps["no_lines"]))
+    steps["digit"] = digit
+    problem = "blank" if digit is None else ink_problem(digit)
+    if problem is not None:
+        steps["reason"] = REASONS.get(problem, REASONS["blank"])
+        return steps
+    steps["framed"] = to_mnist(digit, framing)
+    if steps["framed"] is None:
+        steps["reason"] = REASONS["blank"]
+    return steps
+
+
+def read_photo(data, framing: str = "frame+deskew") -> tuple[np.ndarray | None, str | None]:
+    """A photo or scan of one handwritten digit as the model's 28x28 input.
+
+    Returns ``(x, None)`` with x (28,28) float32 framed like MNIST, or ``(None, reason)`` when
+    the bytes are not a readable image or hold no digit. Never raises for any bytes.
+    """
+    try:
+        steps = photo_steps(data, framing)
+    except UnreadableImage as exc:
+        return None, f"That file cannot be used: {exc}."
+    return steps["framed"], steps["reason"]

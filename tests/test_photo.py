@@ -1,0 +1,245 @@
+"""Photos of paper: each cleaning step on pictures whose answer is known, and bounded decoding."""
+
+import io
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+import model
+from model import photo
+from tests.drawing import render
+
+H, W = 300, 400  # a small landscape "photo"
+
+
+def seven_mask() -> np.ndarray:
+    """A 7's ink coverage (0..1) in the middle of a 300x400 page."""
+    ink = render(7, (0, 0, 180, 250), width=22)[..., 0].astype(np.float32) / 255  # 280x280 canvas
+    page = np.zeros((H, W), np.float32)
+    page[10:290, 60:340] = ink
+    return page
+
+
+def page(paper=(0.95, 0.95, 0.95), ink=(0.05, 0.05, 0.05), mask=None, light=None) -> np.ndarray:
+    """An RGB page: ``ink`` laid over ``paper`` where ``mask`` says, lit by ``light`` (H,W)."""
+    mask = seven_mask() if mask is None else mask
+    img = np.asarray(paper, np.float32) * (1 - mask[..., None]) + np.asarray(ink, np.float32) * mask[..., None]
+    if light is not None:
+        img = img * light[..., None]
+    return img
+
+
+def encode(rgb: np.ndarray, fmt="PNG", **kw) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray((np.clip(rgb, 0, 1) * 255).round().astype(np.uint8)).save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def read(rgb, **kw) -> np.ndarray:
+    x, reason = model.read_photo(encode(rgb, **kw))
+    assert reason is None and x is not None and x.shape == (28, 28)
+    return x
+
+
+@pytest.fixture(scope="module")
+def white():
+    return read(page())
+
+
+@pytest.fixture(scope="module")
+def net():
+    return model.load_default()
+
+
+def test_white_page_gives_the_same_28x28_as_the_canvas_drawing(white, net):
+    drawn = model.to_mnist(seven_mask())
+    assert np.abs(white - drawn).mean() < 0.03
+    assert model.predict_proba(net, white).argmax() == 7
+
+
+@pytest.mark.parametrize(
+    "name, kw",
+    [
+        ("grey page", dict(paper=(0.55, 0.55, 0.55))),
+        ("cream page", dict(paper=(0.97, 0.92, 0.75))),
+        ("pencil", dict(ink=(0.6, 0.6, 0.62))),
+        ("red ink", dict(ink=(0.8, 0.1, 0.1))),
+        ("blue ink on grey", dict(paper=(0.6, 0.6, 0.6), ink=(0.1, 0.15, 0.5))),
+        ("chalk on a board", dict(paper=(0.12, 0.2, 0.15), ink=(0.92, 0.92, 0.9))),
+    ],
+)
+def test_paper_and_ink_kinds_give_the_same_28x28_as_a_white_page(white, name, kw):
+    x = read(page(**kw))
+    assert np.abs(x - white).mean() < 0.03, name
+
+
+def test_uneven_light_and_a_shadow_are_divided_out(white):
+    yy, xx = np.mgrid[:H, :W] / np.array([H, W])[:, None, None]
+    light = 1.0 - 0.45 * xx - 0.1 * yy  # bright left, dim right
+    light = light * np.where(yy > 0.7, 0.75, 1.0)  # and a shadow across the bottom
+    x = read(page(light=light))
+    assert np.abs(x - white).mean() < 0.04
+
+
+def ruled(step=24, width=2, slant=0.03, grid=False) -> np.ndarray:
+    yy, xx = np.mgrid[:H, :W]
+    lines = ((yy + slant * xx) % step) < width
+    if grid:
+        lines |= ((xx - slant * yy) % step) < width
+    return lines.astype(np.float32)
+
+
+@pytest.mark.parametrize("grid", [False, True], ids=["lined", "squared"])
+def test_ruled_lines_alone_give_no_digit(grid):
+    lines = ruled(grid=grid)
+    rgb = page(ink=(0.5, 0.65, 0.9), mask=lines)  # blue rules on white paper, no digit
+    x, reason = model.read_photo(encode(rgb))
+    assert x is None and "No digit" in reason
+
+
+@pytest.mark.parametrize("grid", [False, True], ids=["lined", "squared"])
+def test_a_digit_on_ruled_paper_reads_as_on_plain_paper(white, net, grid):
+    lines = ruled(grid=grid)
+    rgb = page(ink=(0.5, 0.65, 0.9), mask=lines)
+    seven = seven_mask()[..., None]
+    rgb = rgb * (1 - seven) + 0.05 * seven
+    x = read(rgb, fmt="JPEG", quality=85)
+    assert np.abs(x - white).mean() < 0.04
+    assert model.predict_proba(net, x).argmax() == 7
+
+
+def test_specks_and_a_far_off_mark_are_not_the_digit(white):
+    mask = seven_mask()
+    mask[20:23, 370:373] = 1  # a speck of dust far off
+    mask[250:254, 20:24] = 1
+    assert np.abs(read(page(mask=mask)) - white).mean() < 0.02
+
+
+def test_blank_paper_and_an_even_colour_give_a_reason():
+    for rgb in (page(mask=np.zeros((H, W), np.float32)), np.full((H, W, 3), 0.3, np.float32)):
+        x, reason = model.read_photo(encode(rgb))
+        assert x is None and reason.startswith("No digit found")
+
+
+# --- bounded decoding: any bytes give a 28x28 or a reason ----------------------------------
+
+
+def seven_image() -> Image.Image:
+    return Image.fromarray((page() * 255).astype(np.uint8))
+
+
+def save(img: Image.Image, fmt: str, **kw) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def as_mode(mode: str) -> bytes:
+    img = seven_image()
+    if mode == "I;16":
+        return save(Image.fromarray(np.asarray(img.convert("L"), np.uint16) * 257), "PNG")
+    if mode in ("I", "F"):
+        return save(img.convert("L").convert(mode), "TIFF")
+    if mode == "LAB":
+        return save(img.convert("LAB"), "TIFF")
+    if mode == "CMYK":
+        return save(img.convert("CMYK"), "JPEG", quality=95)
+    if mode == "YCbCr":
+        return save(img.convert("YCbCr"), "TIFF")
+    if mode == "P":  # palette with a transparent colour
+        p = img.quantize(16, dither=Image.Dither.NONE)
+        return save(p, "PNG", transparency=int(np.asarray(p)[0, 0]))
+    if mode == "LA":  # dark ink, background made transparent
+        la = img.convert("LA")
+        a = np.asarray(la).copy()
+        a[..., 1] = 255 - a[..., 0]
+        return save(Image.fromarray(a, "LA"), "PNG")
+    return save(img.convert(mode), "PNG")
+
+
+@pytest.mark.parametrize("mode", ["1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "YCbCr", "LAB", "I", "I;16", "F"])
+def test_every_pil_mode_reads_the_seven(net, mode):
+    x, reason = model.read_photo(as_mode(mode))
+    assert reason is None, reason
+    assert model.predict_proba(net, x).argmax() == 7
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"", "not an image format"),
+        (b"%PDF-1.4 not an image", "not an image format"),
+        (save(seven_image(), "PNG")[:700], "damaged or truncated"),
+        (save(Image.new("1", (20_000, 20_000)), "PNG"), "too large"),
+        (save(Image.new("L", (4000, 200), 255), "PNG"), "strip"),
+        (save(Image.new("L", (1, 1)), "PNG"), "No digit"),
+        (b"\x00" * (photo.MAX_BYTES + 1), "larger than"),
+    ],
+    ids=["empty", "not an image", "truncated", "big dimensions, small file", "extreme aspect", "one pixel", "too big"],
+)
+def test_unreadable_uploads_get_a_reason(data, words):
+    x, reason = model.read_photo(data)
+    assert x is None and words in reason
+
+
+def test_not_bytes_gets_a_reason():
+    assert model.read_photo("a string")[1] and model.read_photo(None)[1]
+    x, reason = model.read_photo(memoryview(save(seven_image(), "PNG")))
+    assert reason is None
+
+
+def test_animation_decodes_its_first_frame_only(white):
+    first = seven_image().convert("P")
+    frames = [Image.new("P", first.size, i % 200) for i in range(300)]
+    data = save(first, "GIF", save_all=True, append_images=frames, duration=20)
+    x, reason = model.read_photo(data)
+    assert reason is None and np.abs(x - white).mean() < 0.03
+
+
+def test_a_big_jpeg_is_reduced_while_decoding():
+    big = seven_image().resize((4000, 3000))
+    data = save(big, "JPEG", quality=90)
+    img = photo.open_image(data)
+    assert img.size == (500, 375)  # decoded at 1/8 (draft mode), never at full size
+    assert model.read_photo(data)[1] is None
+
+
+def test_a_phone_sized_file_is_accepted():
+    assert photo.MAX_BYTES >= 12 * 2**20
+
+
+def test_progressive_jpeg_has_a_lower_pixel_limit():
+    img = Image.new("L", (4000, 3500), 255)
+    x, reason = model.read_photo(save(img, "JPEG", progressive=True, quality=50))
+    assert x is None and "too large" in reason
+
+
+VALID = [save(seven_image().resize((80, 60)), f, **kw) for f, kw in [("PNG", {}), ("JPEG", {}), ("GIF", {})]]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    base=st.sampled_from(VALID),
+    cuts=st.lists(st.tuples(st.integers(0, 10_000), st.binary(min_size=1, max_size=8)), max_size=6),
+    tail=st.integers(0, 10_000),
+)
+def test_fuzzed_images_never_raise(base, cuts, tail):
+    data = bytearray(base)
+    for at, junk in cuts:
+        at %= len(data)
+        data[at : at + len(junk)] = junk
+    data = bytes(data[: max(8, len(data) - tail % len(data))])
+    x, reason = model.read_photo(data)
+    assert (x is None) != (reason is None)
+    if x is not None:
+        assert x.shape == (28, 28) and np.isfinite(x).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=2000))
+def test_random_bytes_never_raise(data):
+    x, reason = model.read_photo(data)
+    assert x is None and reason

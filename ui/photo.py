@@ -1,0 +1,65 @@
+"""Upload view: a photo or scan of one digit, read by ``model.photo`` and shown step by step."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+from model.photo import UnreadableImage, photo_steps
+from ui import state
+from ui.plots import enlarge
+
+TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
+
+
+def uploaded(framing: str) -> bytes | None:
+    """The uploader and the photo as read; the file's bytes, or None."""
+    upload = st.file_uploader("Upload a PNG or JPEG of one digit", type=TYPES, key="upload")
+    if upload is None:
+        return None
+    data = upload.getvalue()
+    show_photo(read(data, framing), upload.name)
+    return data
+
+
+def read(data: bytes, framing: str) -> dict:
+    """``photo_steps`` for these bytes, decoded once per file and framing (reruns reuse it).
+
+    On a file that cannot be read: ``{"reason": ..., "framed": None}``.
+    """
+    key = (hashlib.sha256(data).hexdigest(), framing)
+    cached = st.session_state.get("photo_steps")
+    if cached is None or cached[0] != key:
+        try:
+            steps = photo_steps(data, framing)
+        except UnreadableImage as exc:
+            steps = {"reason": f"That file cannot be used: {exc}.", "framed": None}
+        st.session_state.photo_steps = cached = (key, steps)
+    return cached[1]
+
+
+def show_photo(steps: dict, name: str | None = None) -> None:
+    if "photo" in steps:
+        st.image(steps["photo"], caption=state.plain(name) if name else None, width=280, clamp=True)
+
+
+def _grey(a: np.ndarray, size: int = 120) -> np.ndarray:
+    step = max(1, max(a.shape[:2]) // size)
+    return np.clip(a[::step, ::step], 0, 1)
+
+
+def show_steps(steps: dict) -> None:
+    """What the model sees, for a photo: each cleaning step, then the framed 28x28."""
+    cols = st.columns(5)
+    cols[0].image(_grey(steps["paper"]), caption="the paper's light", width="stretch", clamp=True)
+    cols[1].image(
+        _grey(steps["ink"]),
+        caption="ink: paper divided out" + (" (light on dark, inverted)" if steps.get("inverted") else ""),
+        width="stretch",
+        clamp=True,
+    )
+    cols[2].image(_grey(steps["no_lines"]), caption="ruled lines removed", width="stretch", clamp=True)
+    cols[3].image(_grey(steps["digit"]), caption="the digit, full strength", width="stretch", clamp=True)
+    cols[4].image(enlarge(steps["framed"], 4), caption="framed 28×28", width="stretch")
