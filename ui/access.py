@@ -170,6 +170,8 @@ def render_panel() -> None:
     """The sidebar's role panel: who you are, and presenter mode."""
     ss = st.session_state
     with st.expander("Presenter" if not ss.is_presenter else "Presenter mode: on", expanded=False):
+        if ss.get("access_flash"):
+            st.success(ss.pop("access_flash"))
         if not passcode():
             st.caption(
                 "Single-user mode: no presenter passcode is set on this server, so only a browser on the "
@@ -193,5 +195,3 @@ def render_panel() -> None:
                 ss.access_flash = message
                 st.rerun()
             st.error(message)
-        if ss.get("access_flash"):
-            st.success(ss.pop("access_flash"))

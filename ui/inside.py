@@ -26,6 +26,9 @@ def confusion(true: np.ndarray, pred: np.ndarray) -> np.ndarray:
 
 
 def render() -> None:
+    from ui.runs import gone_notice
+
+    gone_notice()
     entry = state.current()
     st.subheader(f"Weights of {state.plain(entry.label, state.LABEL_LEN)}")
     st.image(state.cached_png(entry, "weights", lambda: plots.plot_weights(entry.net.linear.weight.detach().numpy())))

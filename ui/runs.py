@@ -134,7 +134,9 @@ def _manage(runs_store: Store, runs: list[Run], names: dict[str, str]) -> None:
         help=None if run.has_model else "This run saved no model (it failed or was interrupted).",
     )
     with c2:
-        st.text_input("New name", value=run.name, key=f"run_rename_{run.id}", max_chars=80, disabled=not mine)
+        st.text_input(
+            "New name", value=run.name, key=f"run_rename_{run.id}", max_chars=store.NAME_MAX, disabled=not mine
+        )
         st.button(
             "Rename",
             key=f"run_rename_go_{run.id}",
@@ -321,11 +323,18 @@ def _flash_error() -> None:
         st.error(st.session_state.pop("flash_error"))
 
 
-def _gone_notice(runs_store: Store) -> None:
+def gone_notice() -> None:
     """The current model came from a run that someone has since deleted: say so (the model stays
-    usable in this session; it is this session's copy)."""
+    usable in this session; it is this session's copy). Never raises."""
     entry = state.current()
-    if entry.run_id is not None and runs_store.run(entry.run_id) is None:
+    runs_store = state.store_or_none()
+    if entry.run_id is None or runs_store is None:
+        return
+    try:
+        gone = runs_store.run(entry.run_id) is None
+    except store.StoreError:
+        return
+    if gone:
         st.info(
             f"Run #{entry.run_id}, the model you are drawing with, was deleted from the room by its owner "
             "or the presenter. Your copy stays in this session."
@@ -336,11 +345,7 @@ def render() -> None:
     state.flash()
     _flash_error()
     runs_store, error = state.run_history()
-    if runs_store is not None:
-        try:
-            _gone_notice(runs_store)
-        except store.StoreError:
-            pass
+    gone_notice()
     _export_import()
     if runs_store is None:
         st.warning(text.message(error, 400))
