@@ -313,3 +313,21 @@ def test_user_text_cannot_inject_markdown(app):
     line = next(m.value for m in at.markdown if "evil" in m.value)
     assert name in shown(line)  # reads as typed ...
     assert not re.search(r"(?<!\\)[!\[\]()]|://", line)  # ... but no Markdown character is live: no image, no link
+
+
+def test_a_store_damaged_after_startup_is_explained_and_drawing_goes_on(app):
+    at = app(render(1, PLACEMENTS["big"]))
+    train_once(at, 1, "alice")
+    from ui import state as ui_state
+
+    runs_store = ui_state.run_history()[0]
+    runs_store.engine.dispose()
+    runs_store.path.write_bytes(b"garbage" * 2000)  # the file is overwritten under the running server
+    at.session_state["tab"] = "Runs"
+    at.run()
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "damaged" in warnings and str(runs_store.path.parent) not in warnings
+    at.session_state["tab"] = "Draw"
+    at.run()
+    assert not at.exception and metric(at, "Prediction") is not None  # the trained model still reads it

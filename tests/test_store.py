@@ -270,3 +270,21 @@ def test_recorder_without_a_store_is_a_no_op():
     r.epoch(epoch(1))
     r.finish("finished")
     assert r.run_id is None and r.error is None
+
+
+def test_a_run_whose_finish_cannot_be_written_does_not_stay_running(tmp_path, monkeypatch):
+    import store.recorder as recorder_module
+
+    s = Store(tmp_path / "h.sqlite", grace=1.0)
+    rec = Recorder(s, CFG.to_dict(), "app", owner=A.owner)
+
+    def down(*_a, **_k):
+        raise StoreError("the SQLite run history cannot be reached just now")
+
+    monkeypatch.setattr(s, "finish_run", down)
+    monkeypatch.setattr(recorder_module, "FINISH_TRIES", 1)
+    rec.finish("finished", epochs=[epoch(1)])
+    assert "could not be written" in rec.error
+    time.sleep(1.2 + store.store.HEARTBEAT_EVERY)  # its heartbeat has stopped: after the grace period...
+    s.mark_interrupted()
+    assert s.run(rec.run_id).status == "interrupted"  # ...it is not left "running" forever
