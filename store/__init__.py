@@ -2,6 +2,7 @@
 interface, in SQLite (default) or PostgreSQL (``DIGIT_STUDIO_DB=postgresql://...``)."""
 
 from store.recorder import Recorder
+from store.room import NICK_MAX, TEST, TRAIN, Drawing, NicknameTaken, Refused, as_arrays, clean_nickname, split_of
 from store.schema import PRESENTER, SCHEMA_VERSION
 from store.store import (
     CLI,
@@ -25,6 +26,15 @@ from store.store import (
 
 __all__ = [
     "CLI",
+    "NICK_MAX",
+    "TEST",
+    "TRAIN",
+    "Drawing",
+    "NicknameTaken",
+    "Refused",
+    "as_arrays",
+    "clean_nickname",
+    "split_of",
     "DB_ENV",
     "FAILED",
     "FINISHED",

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from store import schema
+from store.room import RoomMethods
 from store.schema import PRESENTER, SCHEMA_VERSION, epochs, meta, participants, runs
 
 log = logging.getLogger("digit_studio.store")
@@ -136,7 +137,7 @@ def _sqlite_path(url: str) -> Path | None:
 _RUN_COLUMNS = [c for c in runs.c if c.name not in ("checkpoint", "instance", "heartbeat", "deleted_by")]
 
 
-class Store:
+class Store(RoomMethods):
     """The store at ``url`` (a database URL or a SQLite file path; default: ``default_url()``)."""
 
     def __init__(self, url: str | os.PathLike | None = None, grace: float | None = None) -> None:

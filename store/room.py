@@ -1,0 +1,335 @@
+"""The room in the store: nicknames, the room's labelled drawings, and the presenter's settings.
+
+Mixed into ``Store`` (store/store.py), so every caller (the UI, the board, training with the
+room's drawings, exports) goes through the same checks: a nickname is plain text, short and
+unique in the room; a drawing is kept only while the presenter has sharing on and its owner has
+not turned it off; only its owner or the presenter may delete or restore it; only the presenter
+changes the room's settings.
+
+Each drawing is put in the room's *test* or *training* half by a hash of its framed pixels: the
+same drawing always lands in the same half (a drawing sent twice can never be in both), and the
+split does not depend on the order drawings arrive in or on which server stored them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from store.schema import drawings, meta, participants
+
+NICK_MAX = 24  # characters: fits a leaderboard column on a projector
+PNG_MAX = 64 * 1024  # bytes: a 280x280 grayscale drawing is 3-8 KB
+FRAMED_SIZE = 28 * 28
+TEST, TRAIN = "test", "train"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_RESERVED = ("presenter", "guest", "you")  # names the room already uses for someone else
+
+
+class Refused(ValueError):
+    """A value the store does not take (a nickname, a drawing); ``str()`` says why, for anyone."""
+
+
+class NicknameTaken(Refused):
+    """Someone else in the room has this nickname (compared without case)."""
+
+
+@dataclass(frozen=True)
+class Drawing:
+    id: int
+    owner: str
+    label: int
+    png: bytes | None  # None unless asked for (``with_png``)
+    framed: bytes  # 784 bytes, uint8, row-major 28x28, white ink on black, framed like MNIST
+    split: str  # TEST or TRAIN
+    created: float
+    deleted: float | None
+
+    def may_change(self, actor) -> bool:
+        return actor.presenter or self.owner == actor.owner
+
+
+def clean_nickname(name) -> str:
+    """A nickname as stored: printable characters only, whitespace runs made one space, trimmed,
+    at most NICK_MAX long (the same rules as run names and ui/text.clean)."""
+    kept = "".join(ch if ch.isprintable() else " " for ch in str(name))
+    return " ".join(kept.split())[:NICK_MAX].strip()
+
+
+def nick_key(name: str) -> str:
+    """What makes two nicknames the same: compatibility-normalised, case-folded, spaces dropped
+    ("Alice", "ALICE", "Ａｌｉｃｅ" and "al ice" are one name)."""
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def split_of(framed: bytes) -> str:
+    """The half of the room's dataset a drawing belongs to: half of all hashes go to each."""
+    return TEST if hashlib.sha256(b"digit-studio-room:" + bytes(framed)).digest()[0] < 128 else TRAIN
+
+
+class RoomMethods:
+    """The room's part of ``Store`` (it provides ``_tx``, ``_retry`` and ``setting``)."""
+
+    # -- nicknames ---------------------------------------------------------------------------
+
+    def set_nickname(self, owner: str, name: str, label: str = "") -> str:
+        """Give a participant a nickname (``''`` removes it); returns it as stored.
+
+        Raises ``Refused`` for a nickname with nothing printable in it or one that names someone
+        else (presenter, Guest ...), ``NicknameTaken`` if another participant has it already.
+        """
+        nickname = clean_nickname(name)
+        key = nick_key(nickname)
+        if name and not key:
+            raise Refused("a nickname needs at least one letter or digit")
+        if key and any(key == r or (r == "guest" and key.startswith(r)) for r in _RESERVED):
+            raise Refused(f"“{nickname}” is how the room already names someone else: pick another nickname")
+        now = time.time()
+        values = {"nickname": nickname or None, "nick_key": key or None, "last_seen": now}
+        try:
+            with self._tx() as conn:
+                if not conn.execute(update(participants).where(participants.c.id == owner).values(**values)).rowcount:
+                    conn.execute(insert(participants).values(id=owner, label=label or "Guest", created=now, **values))
+        except IntegrityError:
+            raise NicknameTaken(f"“{nickname}” is taken in this room: pick another nickname") from None
+        return nickname
+
+    def nickname(self, owner: str) -> str | None:
+        with self._tx(write=False) as conn:
+            return conn.execute(select(participants.c.nickname).where(participants.c.id == owner)).scalar()
+
+    # -- the room's settings (``meta`` rows ``room.*``) --------------------------------------
+
+    def sharing(self) -> bool:
+        """Whether the room collects labelled drawings (the presenter's switch; on by default)."""
+        return self.setting("sharing", "on") == "on"
+
+    def set_sharing(self, on: bool, actor) -> None:
+        self.set_setting("sharing", "on" if on else "off", actor)
+
+    def shares(self, owner: str) -> bool:
+        """Whether this participant lets the room keep their drawings (their own switch; on by default)."""
+        with self._tx(write=False) as conn:
+            return conn.execute(select(meta.c.value).where(meta.c.key == _optout(owner))).scalar() is None
+
+    def set_shares(self, owner: str, on: bool) -> None:
+        """A participant's own choice (anyone may make it, for themselves only)."""
+        with self._tx() as conn:
+            exists = conn.execute(select(meta.c.key).where(meta.c.key == _optout(owner))).first() is not None
+            if on and exists:
+                conn.execute(meta.delete().where(meta.c.key == _optout(owner)))
+            elif not on and not exists:
+                conn.execute(insert(meta).values(key=_optout(owner), value="off"))
+
+    def join_url(self) -> str:
+        """The address the presenter set for participants to open ('' if none: the server's own)."""
+        return self.setting("join_url", "")
+
+    def set_join_url(self, url: str, actor) -> None:
+        self.set_setting("join_url", "".join(ch for ch in str(url) if ch.isprintable()).strip()[:200], actor)
+
+    def board_model(self) -> int | None:
+        """The run whose model reads the drawings on the board (None: the shipped model)."""
+        value = self.setting("board_model", "")
+        return int(value) if value.isdigit() else None
+
+    def set_board_model(self, run_id: int | None, actor) -> None:
+        self.set_setting("board_model", "" if run_id is None else str(int(run_id)), actor)
+
+    def round(self) -> dict | None:
+        """The current or last timed round: {id, title, started, ends, max_seconds}, or None."""
+        value = self.setting("round", "")
+        try:
+            found = json.loads(value) if value else None
+        except ValueError:
+            return None
+        return found if isinstance(found, dict) else None
+
+    def start_round(self, seconds: float, max_seconds: float, title: str, actor) -> dict:
+        """Start a timed round of ``seconds``; runs started in it with at most ``max_seconds`` of
+        training compete. Replaces any earlier round."""
+        if not (10 <= seconds <= 3600 and 0.1 <= max_seconds <= 600):
+            raise Refused("a round lasts 10 s to 1 hour, with 0.1 to 600 s of training per run")
+        last = self.round() or {}
+        now = time.time()
+        found = {
+            "id": int(last.get("id", 0)) + 1,
+            "title": " ".join("".join(ch if ch.isprintable() else " " for ch in str(title)).split())[:80],
+            "started": now,
+            "ends": now + float(seconds),
+            "max_seconds": float(max_seconds),
+        }
+        self.set_setting("round", json.dumps(found), actor)
+        return found
+
+    def end_round(self, actor) -> None:
+        """End the current round now (its winner is decided on what it has)."""
+        found = self.round()
+        if found and found["ends"] > time.time():
+            found["ends"] = time.time()
+            self.set_setting("round", json.dumps(found), actor)
+
+    # -- drawings ----------------------------------------------------------------------------
+
+    def add_drawing(self, owner: str, label: int, png: bytes, framed: bytes) -> int | None:
+        """Keep a labelled drawing for the room; returns its id, or None when it is not kept
+        (the presenter has sharing off, or this participant turned it off): then nothing of it
+        is written anywhere. Raises ``Refused`` for a label or image that is not one."""
+        if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label <= 9:
+            raise Refused("a drawing's label is a digit from 0 to 9")
+        png, framed = bytes(png), bytes(framed)
+        if not png.startswith(_PNG_MAGIC) or len(png) > PNG_MAX:
+            raise Refused(f"a drawing is a PNG of at most {PNG_MAX // 1024} KB")
+        if len(framed) != FRAMED_SIZE:
+            raise Refused("a framed drawing is 28x28 bytes")
+
+        def go():
+            with self._tx() as conn:
+                if not self._room_takes(conn, owner):
+                    return None
+                return conn.execute(
+                    insert(drawings).values(
+                        owner=owner, label=label, png=png, framed=framed, split=split_of(framed), created=time.time()
+                    )
+                ).inserted_primary_key[0]
+
+        found = self._retry(go)
+        return None if found is None else int(found)
+
+    def _room_takes(self, conn: Connection, owner: str) -> bool:
+        rows = dict(
+            conn.execute(select(meta.c.key, meta.c.value).where(meta.c.key.in_(["room.sharing", _optout(owner)]))).all()
+        )
+        return rows.get("room.sharing", "on") == "on" and _optout(owner) not in rows
+
+    def drawings(
+        self,
+        split: str | None = None,
+        since: int = 0,
+        *,
+        with_png: bool = False,
+        archived: bool = False,
+        owner: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[Drawing]:
+        """The room's live drawings (``archived=True``: the deleted ones), oldest first.
+
+        ``split``: TEST or TRAIN only; ``since``: only drawings with an id above it (ids only
+        grow, so a reader can fetch what is new); ``with_png``: include the PNGs (otherwise
+        ``png`` is None: the framed pixels are what training and scoring need).
+        """
+        cols = [drawings.c.id, drawings.c.owner, drawings.c.label, drawings.c.framed, drawings.c.split]
+        cols += [drawings.c.created, drawings.c.deleted] + ([drawings.c.png] if with_png else [])
+        q = select(*cols).where(drawings.c.id > int(since))
+        q = q.where(drawings.c.deleted.is_not(None) if archived else drawings.c.deleted.is_(None))
+        if split is not None:
+            if split not in (TEST, TRAIN):
+                raise ValueError(f"split is {TEST!r} or {TRAIN!r}")
+            q = q.where(drawings.c.split == split)
+        if owner is not None:
+            q = q.where(drawings.c.owner == owner)
+        q = q.order_by(drawings.c.id.desc() if newest_first else drawings.c.id)
+        if limit is not None:
+            q = q.limit(int(limit))
+        with self._tx(write=False) as conn:
+            return [_drawing(r, with_png) for r in conn.execute(q)]
+
+    def drawing_png(self, drawing_id: int) -> bytes:
+        with self._tx(write=False) as conn:
+            png = conn.execute(
+                select(drawings.c.png).where(drawings.c.id == int(drawing_id), drawings.c.deleted.is_(None))
+            ).scalar()
+        if png is None:
+            from store.store import NotFound
+
+            raise NotFound(f"drawing #{int(drawing_id)} is not there any more")
+        return bytes(png)
+
+    def drawing_counts(self) -> dict[str, int]:
+        """How many live drawings each half has: {'test': n, 'train': m}."""
+        with self._tx(write=False) as conn:
+            rows = conn.execute(
+                select(drawings.c.split, func.count()).where(drawings.c.deleted.is_(None)).group_by(drawings.c.split)
+            ).all()
+        return {TEST: 0, TRAIN: 0, **{s: int(n) for s, n in rows}}
+
+    def drawings_revision(self) -> tuple:
+        """Changes whenever the set of live drawings changes (a drawing added, deleted, restored,
+        the room cleared): a key for results computed from them, such as room accuracy."""
+        d = drawings.c
+        with self._tx(write=False) as conn:
+            row = conn.execute(
+                select(func.count(d.id), func.count(d.deleted), func.max(d.id), func.max(d.deleted))
+            ).one()
+        return (int(row[0]) - int(row[1]), int(row[1]), row[2] or 0, row[3] or 0.0)
+
+    def delete_drawing(self, drawing_id: int, actor) -> None:
+        """Archive a drawing (soft delete): its owner or the presenter may, and may restore it."""
+        with self._tx() as conn:
+            self._may_change_drawing(conn, drawing_id, actor, archived=False)
+            conn.execute(
+                update(drawings)
+                .where(drawings.c.id == int(drawing_id))
+                .values(deleted=time.time(), deleted_by=actor.owner)
+            )
+
+    def restore_drawing(self, drawing_id: int, actor) -> None:
+        with self._tx() as conn:
+            self._may_change_drawing(conn, drawing_id, actor, archived=True)
+            conn.execute(update(drawings).where(drawings.c.id == int(drawing_id)).values(deleted=None, deleted_by=None))
+
+    def _may_change_drawing(self, conn: Connection, drawing_id: int, actor, archived: bool) -> None:
+        from store.store import NotFound, PermissionDenied
+
+        row = conn.execute(select(drawings.c.owner, drawings.c.deleted).where(drawings.c.id == int(drawing_id))).first()
+        if row is None or (row.deleted is not None) != archived:
+            raise NotFound(f"drawing #{int(drawing_id)} is not there any more")
+        if not (actor.presenter or row.owner == actor.owner):
+            raise PermissionDenied(
+                f"drawing #{int(drawing_id)} belongs to someone else: only its owner or the presenter may change it"
+            )
+
+    def iter_drawings(self, split: str | None = None, batch: int = 500) -> Iterator[Drawing]:
+        """Every live drawing with its PNG, in batches (bounded memory for an export)."""
+        since = 0
+        while True:
+            found = self.drawings(split, since, with_png=True, limit=batch)
+            yield from found
+            if len(found) < batch:
+                return
+            since = found[-1].id
+
+
+def as_arrays(found: list[Drawing]):
+    """Drawings as MNIST-like arrays: images (N,28,28) uint8 and labels (N,) int64."""
+    import numpy as np
+
+    images = np.frombuffer(b"".join(d.framed for d in found), np.uint8).reshape(len(found), 28, 28)
+    return images.copy(), np.array([d.label for d in found], np.int64)
+
+
+def _optout(owner: str) -> str:
+    return f"noshare.{owner}"
+
+
+def _drawing(r, with_png: bool) -> Drawing:
+    m = r._mapping
+    return Drawing(
+        id=int(m["id"]),
+        owner=m["owner"],
+        label=int(m["label"]),
+        png=bytes(m["png"]) if with_png else None,
+        framed=bytes(m["framed"]),
+        split=m["split"],
+        created=m["created"],
+        deleted=m["deleted"],
+    )

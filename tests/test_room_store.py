@@ -1,0 +1,153 @@
+"""The room's part of the store: nicknames, labelled drawings and their split, who may change
+them, sharing switches and the presenter's settings."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import store
+from store import TEST, TRAIN, Actor, NicknameTaken, NotFound, PermissionDenied, Refused, Store, split_of
+
+A, B, PRESENTER = Actor("a" * 32), Actor("b" * 32), Actor("p" * 32, presenter=True)
+
+
+def png(seed: int = 0) -> bytes:
+    rng = np.random.default_rng(seed)
+    buf = io.BytesIO()
+    Image.fromarray(rng.integers(0, 255, (28, 28), dtype=np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def framed(seed: int) -> bytes:
+    return np.random.default_rng(seed).integers(0, 256, 784, dtype=np.uint8).tobytes()
+
+
+@pytest.fixture
+def s(tmp_path):
+    return Store(tmp_path / "h.sqlite")
+
+
+def test_nicknames_are_plain_short_unique_without_case_and_changeable(s):
+    s.seen(A.owner, "Guest aaaa")
+    assert s.set_nickname(A.owner, "  Alice\u202e\x07\n  the\tGreat  ") == "Alice the Great"
+    assert s.names([A.owner]) == {A.owner: "Alice the Great", store.PRESENTER: "presenter"}
+    for same in ("alice THE great", "ＡＬＩＣＥ the great", "Alicethe Great"):
+        with pytest.raises(NicknameTaken, match="is taken in this room"):
+            s.set_nickname(B.owner, same)
+    assert s.nickname(B.owner) is None  # nothing half-written for B
+    assert len(s.set_nickname(B.owner, "b" * 500)) == store.NICK_MAX
+    s.set_nickname(A.owner, "Alice")  # changeable: the old name is free again
+    assert s.set_nickname(B.owner, "alice the great") == "alice the great"
+    s.set_nickname(A.owner, "")  # removed: shown by the anonymous label again
+    assert s.names([A.owner])[A.owner] == "Guest aaaa"
+    with pytest.raises(Refused, match="at least one letter"):
+        s.set_nickname(A.owner, "\u200b\x00 ")
+    for other in ("Presenter", "guest 3f9a", "YOU"):
+        with pytest.raises(Refused, match="already names someone else"):
+            s.set_nickname(A.owner, other)
+
+
+def test_a_drawing_round_trips_and_lands_in_a_half_by_its_pixels(s):
+    ids = [s.add_drawing(A.owner, i % 10, png(i), framed(i)) for i in range(200)]
+    assert all(isinstance(i, int) for i in ids) and ids == sorted(ids)
+    got = s.drawings(with_png=True)
+    assert [d.id for d in got] == ids
+    assert got[3].png == png(3) and got[3].framed == framed(3) and got[3].label == 3 and got[3].owner == A.owner
+    assert all(d.split == split_of(framed(i)) for i, d in enumerate(got))
+    counts = s.drawing_counts()
+    assert counts[TEST] + counts[TRAIN] == 200 and 70 <= counts[TEST] <= 130  # about half each
+    assert {d.split for d in s.drawings(TEST)} == {TEST} and s.drawings(TEST)[0].png is None
+    assert [d.id for d in s.drawings(since=ids[-3])] == ids[-2:]
+    images, labels = store.as_arrays(s.drawings(TRAIN))
+    assert images.shape == (counts[TRAIN], 28, 28) and images.dtype == np.uint8 and labels.dtype == np.int64
+    # The split is stable: the same pixels go to the same half, in any store, in any order.
+    other = Store(s.path.parent / "other.sqlite")
+    for i in reversed(range(200)):
+        other.add_drawing(B.owner, 0, png(0), framed(i))
+    assert sorted(d.framed for d in other.drawings(TEST)) == sorted(d.framed for d in s.drawings(TEST))
+
+
+def test_bad_drawings_are_refused_with_a_reason(s):
+    for label, image, pixels, why in (
+        (10, png(), framed(0), "0 to 9"),
+        (True, png(), framed(0), "0 to 9"),
+        ("3", png(), framed(0), "0 to 9"),
+        (3, b"GIF89a...", framed(0), "PNG"),
+        (3, png() + b"x" * store.room.PNG_MAX, framed(0), "PNG of at most"),
+        (3, png(), b"\x00" * 783, "28x28"),
+    ):
+        with pytest.raises(Refused, match=why):
+            s.add_drawing(A.owner, label, image, pixels)
+    assert s.drawings() == []
+
+
+def test_only_the_owner_or_the_presenter_may_delete_or_restore_a_drawing(s):
+    mine = s.add_drawing(A.owner, 1, png(), framed(1))
+    with pytest.raises(PermissionDenied, match="belongs to someone else"):
+        s.delete_drawing(mine, B)
+    before = s.drawings_revision()
+    s.delete_drawing(mine, A)
+    assert s.drawings() == [] and [d.id for d in s.drawings(archived=True)] == [mine]
+    assert s.drawings_revision() != before
+    with pytest.raises(NotFound):
+        s.delete_drawing(mine, A)
+    with pytest.raises(NotFound):
+        s.drawing_png(mine)
+    with pytest.raises(PermissionDenied):
+        s.restore_drawing(mine, B)
+    s.restore_drawing(mine, PRESENTER)
+    assert [d.id for d in s.drawings()] == [mine]
+    theirs = s.add_drawing(B.owner, 2, png(), framed(2))
+    s.delete_drawing(theirs, PRESENTER)
+    s.clear_room(PRESENTER)
+    assert s.drawings() == [] and len(s.drawings(archived=True)) == 2
+    s.empty_archive(PRESENTER)
+    assert s.drawings(archived=True) == [] and s.drawing_counts() == {TEST: 0, TRAIN: 0}
+
+
+def test_nothing_is_kept_when_the_room_or_the_participant_has_sharing_off(s):
+    assert s.sharing() and s.shares(A.owner)
+    with pytest.raises(PermissionDenied, match="only the presenter"):
+        s.set_sharing(False, A)
+    s.set_shares(A.owner, False)
+    s.set_shares(A.owner, False)  # twice is once
+    assert not s.shares(A.owner) and s.shares(B.owner)
+    assert s.add_drawing(A.owner, 1, png(), framed(1)) is None
+    assert s.add_drawing(B.owner, 1, png(), framed(1)) is not None
+    s.set_sharing(False, PRESENTER)
+    assert s.add_drawing(B.owner, 2, png(), framed(2)) is None
+    assert [d.owner for d in s.drawings()] == [B.owner]
+    s.set_sharing(True, PRESENTER)
+    s.set_shares(A.owner, True)
+    assert s.add_drawing(A.owner, 1, png(), framed(3)) is not None
+
+
+def test_room_settings_are_the_presenters(s, monkeypatch):
+    for change in (
+        lambda: s.set_join_url("http://evil", A),
+        lambda: s.set_board_model(1, A),
+        lambda: s.start_round(60, 3, "go", A),
+    ):
+        with pytest.raises(PermissionDenied):
+            change()
+    s.set_join_url("  http://10.0.0.5:8501\x07 ", PRESENTER)
+    assert s.join_url() == "http://10.0.0.5:8501"
+    assert s.board_model() is None
+    s.set_board_model(7, PRESENTER)
+    assert s.board_model() == 7
+    first = s.start_round(60, 3, "Best room accuracy\nwith 3 s", PRESENTER)
+    assert first["title"] == "Best room accuracy with 3 s" and first["ends"] - first["started"] == 60
+    assert s.round() == first
+    second = s.start_round(30, 1, "again", PRESENTER)
+    assert second["id"] == first["id"] + 1
+    s.end_round(PRESENTER)
+    assert s.round()["ends"] <= second["started"] + 1
+    with pytest.raises(Refused):
+        s.start_round(5, 3, "too short", PRESENTER)
+    s.set_setting("round", "not json {", PRESENTER)
+    assert s.round() is None
+    s.set_setting("round", json.dumps([1, 2]), PRESENTER)
+    assert s.round() is None
