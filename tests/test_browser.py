@@ -253,3 +253,50 @@ def test_undo_takes_back_the_last_stroke(page):
     expect(page.get_by_test_id("stMetric").filter(has_text="Prediction").get_by_test_id("stMetricValue")).to_have_text(
         "1"
     )
+
+
+def test_user_text_full_of_markup_shows_literally(browser, tmp_path):
+    """A run name, a link note and a file name with Markdown, HTML and $...$ read as typed: no link,
+    no image, no bold, no maths anywhere on the page (in every tab, alert, header and tooltip)."""
+    from urllib.parse import quote
+
+    name = "$y$ [a](http://evil.example) <b>B</b>"
+    note = "[n](http://evil.example) **b** $x^2$ <i>i</i>"
+    upload = tmp_path / "$z$ **f** <u>u.safetensors"
+    upload.write_bytes(os.urandom(2000))
+
+    def literal(selector: str, expected: str, ours: str = "") -> None:
+        """``expected`` is in an element of ``selector`` as typed; no markup in it but ``ours``."""
+        found = page.locator(selector).filter(has_text=expected.split(" ")[0]).first
+        found.wait_for(timeout=60_000)
+        assert expected in found.inner_text().replace("\u200b", "")
+        markup = [
+            m for m in ("a:not([aria-label*=heading])", "img", ".katex", "strong", "em", "b", "i", "u") if m != ours
+        ]
+        assert found.locator(", ".join(markup)).count() == 0
+        assert page.locator("a[href*='evil']:not([href^='#']), img[src*='evil']").count() == 0
+
+    env = {"DIGIT_STUDIO_RUNS": str(tmp_path / "history.sqlite")}
+    with streamlit_server(env=env) as url:
+        page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+        goto(page, f"{url}/?epochs={quote(note)}")
+        literal("[data-testid='stAlertContentWarning']", f"epochs='{note}' ignored")
+        sidebar(page).get_by_role("textbox", name="Run name (optional)").fill(name)
+        sidebar(page).get_by_role("textbox", name="Run name (optional)").press("Enter")
+        wait_idle(page)
+        set_epochs(page, 1)
+        set_training_digits(page, 2)  # 1,000 digits
+        sidebar(page).get_by_role("button", name="Train").click()
+        sidebar(page).get_by_text("It is now the model").first.wait_for(timeout=120_000)
+        assert name in selected_model(page)  # the model picker shows it as typed
+        open_tab(page, "Training")
+        literal("h3", name)
+        open_tab(page, "Runs")
+        literal("[data-testid='stMarkdownContainer']", name, ours="strong")  # the leaderboard: **name**: settings
+        page.get_by_role("button", name="Download the current model (.safetensors)").hover()
+        literal("[data-testid='stTooltipContent']", name)
+        uploader = page.get_by_test_id("stFileUploader").filter(has_text="Upload a model file")
+        uploader.locator("input[type='file']").set_input_files(str(upload))
+        literal("[data-testid='stAlertContentError']", f"{upload.name} was refused")
+        assert page.get_by_test_id("stException").count() == 0
+        page.context.close()
