@@ -293,6 +293,13 @@ def test_curves_survive_a_download_and_upload_within_the_bound():
     assert [EpochMetrics.from_dict(e).test_accuracy for e in back] == [0.9] * 3
 
 
+def test_the_shipped_model_downloads_with_its_curves():
+    entry = state.ModelEntry(state.SHIPPED, "Shipped", model.load_default(), state.shipped_history())
+    back = model.from_bytes(entry.checkpoint_bytes()).metadata["history"]
+    assert [e["epoch"] for e in back] == [m.epoch for m in entry.history]
+    assert [e["test_accuracy"] for e in back] == pytest.approx([m.test_accuracy for m in entry.history], rel=1e-5)
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=4096))
 def test_fuzz_any_bytes_load_or_raise_checkpoint_error(data):
