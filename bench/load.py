@@ -51,7 +51,7 @@ class Session:
         self.page = await self.context.new_page()
         self.page.on("pageerror", lambda exc: self.stats["errors"].append(f"session {self.index}: {exc}"))
         await self.page.goto(self.url)
-        await self.page.get_by_role("button", name="Train").wait_for(timeout=180_000)
+        await self.page.get_by_role("button", name="Train", exact=True).wait_for(timeout=180_000)
         await self.page.locator(CANVAS).first.wait_for(timeout=180_000)
         self.box = await self.page.locator(CANVAS).first.bounding_box()
 
@@ -77,13 +77,13 @@ class Session:
 
     async def train(self, epochs: int) -> None:
         page = self.page
-        field = page.get_by_label("Epochs")
+        field = page.get_by_role("spinbutton", name="Epochs")
         await field.fill(str(epochs))
         await field.press("Enter")
         await page.wait_for_selector(IDLE)
         self.stats["training"] += 1
         clicked = time.perf_counter()
-        await page.get_by_role("button", name="Train").click()
+        await page.get_by_role("button", name="Train", exact=True).click()
         waited = None
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:

@@ -33,10 +33,10 @@ def train(page, name: str, epochs: int) -> None:
     box.fill(name)
     box.press("Enter")
     set_epochs(page, epochs)
-    sidebar(page).get_by_role("button", name="Train").click()
+    sidebar(page).get_by_role("button", name="Train", exact=True).click()
     # The previous run's "It is now the model" stays up until this one's panel replaces it.
-    sidebar(page).get_by_role("button", name="Stop").wait_for(timeout=60_000)
-    sidebar(page).get_by_role("button", name="Stop").wait_for(state="detached", timeout=120_000)
+    sidebar(page).get_by_role("button", name="Stop", exact=True).wait_for(timeout=60_000)
+    sidebar(page).get_by_role("button", name="Stop", exact=True).wait_for(state="detached", timeout=120_000)
     sidebar(page).get_by_text("It is now the model").first.wait_for(timeout=120_000)
     wait_idle(page)
 

@@ -123,7 +123,7 @@ def wait_idle(page, timeout: float = 60_000) -> None:
 def goto(page, url: str) -> None:
     """Open the app and wait until its first run has rendered (the idle flag alone can come first)."""
     page.goto(url)
-    page.get_by_test_id("stSidebar").get_by_role("button", name="Train").wait_for(timeout=90_000)
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Train", exact=True).wait_for(timeout=90_000)
     wait_idle(page)
 
 
@@ -195,7 +195,7 @@ def sidebar(page):
 
 
 def set_epochs(page, n: int) -> None:
-    field = sidebar(page).get_by_label("Epochs")
+    field = sidebar(page).get_by_role("spinbutton", name="Epochs")
     field.fill(str(n))
     field.press("Enter")
     wait_idle(page)

@@ -44,8 +44,10 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def app_url():
-    with streamlit_server() as url:
+def app_url(tmp_path_factory):
+    # Its own run history: module-scoped, it starts before conftest's per-test one applies.
+    runs = tmp_path_factory.mktemp("runs") / "history.sqlite"
+    with streamlit_server(env={"DIGIT_STUDIO_RUNS": str(runs)}) as url:
         yield url
 
 
@@ -96,7 +98,7 @@ def test_strokes_starting_at_the_very_edge_register(page):
 def test_train_with_a_small_config_shows_progress_then_test_accuracy(page):
     set_epochs(page, 3)
     set_training_digits(page, 4)  # 5,000 digits
-    sidebar(page).get_by_role("button", name="Train").click()
+    sidebar(page).get_by_role("button", name="Train", exact=True).click()
     sidebar(page).get_by_test_id("stProgress").first.wait_for(timeout=60_000)
     accuracy = sidebar(page).get_by_test_id("stMetric").filter(has_text="Test accuracy")
     accuracy.wait_for(timeout=120_000)
@@ -109,15 +111,15 @@ def test_train_with_a_small_config_shows_progress_then_test_accuracy(page):
 
 def test_stop_mid_run_keeps_a_model(page):
     set_epochs(page, 200)
-    sidebar(page).get_by_role("button", name="Train").click()
-    stop = sidebar(page).get_by_role("button", name="Stop")
+    sidebar(page).get_by_role("button", name="Train", exact=True).click()
+    stop = sidebar(page).get_by_role("button", name="Stop", exact=True)
     stop.wait_for(timeout=60_000)
     page.get_by_text(re.compile(r"Epoch \d+/200")).first.wait_for(timeout=60_000)
     stop.click()
     sidebar(page).get_by_test_id("stMetric").filter(has_text="Test accuracy").wait_for(timeout=60_000)
-    assert sidebar(page).get_by_text("Stopped after").first.is_visible()
+    assert sidebar(page).get_by_text("Stopped in epoch").first.is_visible()
     assert selected_model(page).endswith("stopped)")  # kept, and selected on the Draw tab
-    assert not sidebar(page).get_by_role("button", name="Stop").count()
+    assert not sidebar(page).get_by_role("button", name="Stop", exact=True).count()
 
 
 def test_every_tab_renders_without_an_exception(page):
@@ -161,7 +163,7 @@ def test_a_shared_link_opens_with_its_settings(browser, app_url):
     page = context.new_page()
     goto(page, f"{app_url}/?preset=tutorial&epochs=7&lr=0.05&train_subset=banana")
     bar = sidebar(page)
-    expect(bar.get_by_label("Epochs")).to_have_value("7")
+    expect(bar.get_by_role("spinbutton", name="Epochs")).to_have_value("7")
     expect(bar.get_by_role("combobox", name="Model")).to_have_value("tutorial-sigmoid")  # from the preset
     expect(bar.get_by_role("combobox", name="Optimizer")).to_have_value("sgd")
     lr = bar.get_by_test_id("stSlider").filter(has_text="Learning rate").get_by_role("slider")
@@ -226,10 +228,10 @@ def test_a_queued_training_starts_when_the_session_ahead_leaves(browser, tmp_pat
         second = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
         goto(second, url)
         set_epochs(first, 200)
-        sidebar(first).get_by_role("button", name="Train").click()
+        sidebar(first).get_by_role("button", name="Train", exact=True).click()
         first.get_by_text(re.compile(r"Epoch \d+/200")).first.wait_for(timeout=60_000)
         set_epochs(second, 2)
-        sidebar(second).get_by_role("button", name="Train").click()
+        sidebar(second).get_by_role("button", name="Train", exact=True).click()
         sidebar(second).get_by_text("number 1 in line").first.wait_for(timeout=30_000)
         draw_digit(second, 7, PLACEMENTS["big"])  # drawing never waits for training
         assert read_prediction(second) == "7"

@@ -56,10 +56,10 @@ def test_server_killed_mid_training_then_restarted(tmp_path):
     try:
         with app_page(url) as page:
             set_epochs(page, 2)
-            sidebar(page).get_by_role("button", name="Train").click()
+            sidebar(page).get_by_role("button", name="Train", exact=True).click()
             sidebar(page).get_by_text("It is now the model").first.wait_for(timeout=120_000)
             set_epochs(page, 200)
-            sidebar(page).get_by_role("button", name="Train").click()
+            sidebar(page).get_by_role("button", name="Train", exact=True).click()
             page.get_by_text(re.compile(r"Epoch \d+/200")).first.wait_for(timeout=60_000)
             os.kill(proc.pid, signal.SIGKILL)  # no chance to clean up
             proc.wait(30)

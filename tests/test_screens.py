@@ -89,7 +89,7 @@ def test_draw_and_read_the_answer_without_scrolling(browser, app_url, screen):  
         assert g["main"]["w"] == g["width"]  # the sidebar starts closed and takes no width
     if screen == "tablet":
         page.get_by_test_id("stExpandSidebarButton").click()
-        expect(sidebar(page).get_by_role("button", name="Train")).to_be_in_viewport()
+        expect(sidebar(page).get_by_role("button", name="Train", exact=True)).to_be_in_viewport()
         assert page.evaluate(GEOMETRY)["main"]["w"] == g["width"]  # opened, it lies over the page
     context.close()
 

@@ -44,16 +44,34 @@ def render() -> None:
     c2.metric("Test digits", f"{len(data.test_labels):,}")
     c3.metric("Pixels per digit", "28 × 28 = 784")
     st.image(_samples_png(data))
+    st.caption("MNIST: 70,000 handwritten digits, each 28×28 grey pixels with the digit it shows (its label).")
     st.image(_histogram_png(data))
+    st.caption(
+        "How many images of each digit there are, for training (blue) and for testing (orange): about the same "
+        "for every digit, so no digit is favoured by sheer numbers."
+    )
     st.subheader("One digit before and after framing")
     st.caption(
         "MNIST's own recipe, which we apply to every training digit and every drawing alike: crop to the "
-        "ink, scale the longer side to 20 px, centre the mass in 28×28, then straighten the slant."
+        "ink, scale the longer side to 20 px, centre the mass in 28×28, then straighten the slant (deskew)."
     )
     a, b = st.columns([1, 2])
-    index = a.number_input("Training digit number", 0, len(data.train_labels) - 1, 0, key="data_index")
+    index = a.number_input(
+        "Training digit number",
+        0,
+        len(data.train_labels) - 1,
+        0,
+        key="data_index",
+        help="Which of the 60,000 training digits to show, counting from 0.",
+    )
     framing = (
-        b.segmented_control("Framing", ["frame", "frame+deskew"], default="frame+deskew", key="data_framing")
+        b.segmented_control(
+            "Framing",
+            ["frame", "frame+deskew"],
+            default="frame+deskew",
+            key="data_framing",
+            help="frame: cut to the ink, scale, centre. frame+deskew: also straighten the slant.",
+        )
         or "frame+deskew"
     )
     st.image(_before_after_png(data, int(index), framing))

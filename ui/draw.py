@@ -169,9 +169,16 @@ def render() -> None:
     proba = result["proba"]
     with answer:
         _answer(entry, proba, presenter)
-    chart.image(probability_bars(proba, int(proba.argmax())), caption="Probability of each digit")
+    chart.image(
+        probability_bars(proba, int(proba.argmax())),
+        caption="How likely the model thinks each digit is: the tallest bar is its answer.",
+    )
     with details:
         st.markdown("**What the model sees**")
+        st.caption(
+            "Your drawing is framed like the MNIST digits the model learned from: cut to the ink, shrunk "
+            "so its longer side is 20 pixels, and centred in a 28×28 square."
+        )
         steps = result["steps"]
         if "photo" in steps:
             photo_view.show_steps(steps)

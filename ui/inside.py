@@ -44,7 +44,12 @@ def render() -> None:
     st.metric("Test accuracy", f"{(true == pred).mean():.2%}", help="On the 10,000 MNIST test digits.")
     c1, c2 = st.columns([4, 3])
     c1.image(state.cached_png(entry, "confusion", lambda: plots.plot_confusion(cm)))
+    c1.caption(
+        "Each row is the true digit, each column what the model said: the diagonal counts the right answers, "
+        "every other square a kind of mistake (how many times a true 4 was read as a 9, for example)."
+    )
     c2.image(state.cached_png(entry, "per_class", lambda: plots.plot_per_class(cm.diagonal() / cm.sum(1))))
+    c2.caption("For each digit, the share of its test images the model reads right.")
     worst = np.unravel_index(np.argmax(cm - np.diag(np.diag(cm))), cm.shape)
     c2.caption(f"The most common mistake: a true {worst[0]} read as {worst[1]} ({cm[worst]} times).")
     wrong = np.flatnonzero(true != pred)[:N_GALLERY]
@@ -59,3 +64,4 @@ def render() -> None:
             ),
         )
     )
+    st.caption("Test digits this model gets wrong: above each, the true digit → what the model said.")

@@ -98,7 +98,19 @@ def _compare(runs_store: Store, runs: list[Run]) -> None:
         st.caption("Their loss and accuracy curves will be drawn on one figure.")
         return
     curves = [(labels[i], runs_store.epochs(i)) for i in chosen]
-    st.image(state.figure_png(plots.plot_compare([(lab, e) for lab, e in curves if e])))
+    drawn = [(lab, e) for lab, e in curves if e]
+    if drawn:
+        st.image(state.figure_png(plots.plot_compare(drawn)))
+        st.caption(
+            "Left: the loss, how wrong each run is on average (lower is better). Right: the share of the "
+            "10,000 test digits it reads right. A run that failed is drawn up to its last whole epoch."
+        )
+    for i, (lab, epochs) in zip(chosen, curves, strict=True):
+        run = next(r for r in scored if r.id == i)
+        if run.status in ("failed", "interrupted"):
+            upto = f"after epoch {epochs[-1]['epoch']}" if epochs else "in its first epoch, so there is no curve"
+            why = f" {text.message(run.error, 300)}" if run.error else ""
+            st.caption(f"{text.md(lab)} {run.status} {upto}.{why}")
 
 
 def _manage(runs_store: Store, runs: list[Run], names: dict[str, str]) -> None:

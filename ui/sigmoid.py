@@ -31,11 +31,15 @@ def _drawing_on_the_curve() -> None:
     predicted = None if z is None else int(np.argmax(z))
     st.image(state.figure_png(plots.plot_sigmoid(z, predicted)))
     if z is None:
-        st.info("Draw a digit on the Draw tab: its ten scores (logits) will appear on the curve.")
+        st.info(
+            "Draw a digit on the Draw tab: its ten scores (logits) will appear on the curve. A logit is the "
+            "raw score z = w·x + b a digit gets, before it is turned into a probability."
+        )
         return
     st.caption(
-        "Each dot is one digit's score z = w·x + b for your drawing, put through σ: the one-vs-rest view, "
-        'where each class asks on its own "is it me?".'
+        "The S-shaped curve is the sigmoid σ(z) = 1 / (1 + e^−z): it turns any score into a number between 0 "
+        "and 1. Each dot is one digit's score z = w·x + b for your drawing (its logit), put through σ: the "
+        'one-vs-rest view, where each digit asks on its own "is it me?".'
     )
     st.markdown("**Softmax and sigmoid, same scores**")
     st.image(state.figure_png(plots.plot_probability_pair(_softmax(z), plots.sigmoid(z))))
@@ -49,8 +53,24 @@ def _one_d() -> None:
         "random initial values."
     )
     c1, c2 = st.columns(2)
-    w = c1.slider("w (weight)", -5.0, 5.0, TUTORIAL_W, 0.01, key="sig_w")
-    b = c2.slider("b (bias)", -5.0, 5.0, TUTORIAL_B, 0.01, key="sig_b")
+    w = c1.slider(
+        "w (weight)",
+        -5.0,
+        5.0,
+        TUTORIAL_W,
+        0.01,
+        key="sig_w",
+        help="How strongly the input x counts: a bigger w makes the curve steeper, a negative w flips it.",
+    )
+    b = c2.slider(
+        "b (bias)",
+        -5.0,
+        5.0,
+        TUTORIAL_B,
+        0.01,
+        key="sig_b",
+        help="A constant added to the score: it slides the curve left or right.",
+    )
     left, right = st.columns([3, 2])
     left.image(state.figure_png(plots.plot_logistic_1d(w, b)))
     xs = np.array([1, 2, 3, 4])
@@ -80,6 +100,10 @@ def _why() -> None:
         f"batch 32, raw MNIST), {data['epochs']} epochs, only the model changes."
     )
     st.image(state.figure_png(plots.plot_runs(data["runs"])))
+    st.caption(
+        "Test accuracy after each epoch, one line per model, everything else the same: the share of the "
+        "10,000 test digits each one reads right."
+    )
     st.dataframe(
         pd.DataFrame(
             [

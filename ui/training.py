@@ -10,6 +10,15 @@ from ui import plots, state, text
 TUTORIAL_SECONDS = 11 * 60  # the tutorial's 50 epochs, timed on this 2-core CPU
 
 
+def run_length(history) -> str:
+    """How long a run went, in the same words everywhere: "5 epochs", or "stopped in epoch 4" for a
+    run ended with Stop (3 whole epochs and part of the 4th)."""
+    last = history[-1]
+    if last.partial:
+        return f"stopped in epoch {last.epoch}"
+    return f"{last.epoch} epoch" + ("" if last.epoch == 1 else "s")
+
+
 def render() -> None:
     job = st.session_state.job
     if job is not None and not job.done:
@@ -26,17 +35,32 @@ def render() -> None:
         st.info("No training curves for this model.")
         return
     st.image(state.cached_png(entry, "training", lambda: plots.plot_training(history)))
+    st.caption(
+        "Left: the loss, how wrong the model is on average (lower is better): grey for each batch, blue for "
+        "the training digits and orange for the test digits after each epoch. Right: test accuracy, the "
+        "share of the 10,000 test digits it reads right after each epoch. If the orange line rises while "
+        "the blue one keeps falling, the model is memorising its training digits (overfitting)."
+    )
     last = history[-1]
     seconds = sum(m.seconds for m in history)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Test accuracy", f"{last.test_accuracy:.1%}")
+    c1.metric(
+        "Test accuracy",
+        f"{last.test_accuracy:.1%}",
+        help="The share of the 10,000 MNIST test digits, never used for training, that this model reads right.",
+    )
     c2.metric("Training time", f"{seconds:.1f} s", help="Sum of epoch times: training steps and test evaluation.")
-    c3.metric("Epochs", f"{last.epoch}" + (" (stopped)" if last.partial else ""))
+    c3.metric(
+        "Stopped in epoch" if last.partial else "Epochs",
+        f"{last.epoch}",
+        help="An epoch is one pass through all the training digits. A run ended with Stop is "
+        "'stopped in epoch N': N - 1 whole epochs and part of the next.",
+    )
     st.markdown(
         f"**Against the tutorial.** The tutorials report about **86 %** after 50 epochs, which took "
         f"**{TUTORIAL_SECONDS // 60} minutes** on this CPU (sigmoid before `CrossEntropyLoss`, SGD at 0.001, "
         f"batch 32, a `DataLoader` turning every image into a tensor one by one). This run: "
-        f"**{last.test_accuracy:.1%}** after {last.epoch} epoch(s) in **{seconds:.1f} s**"
+        f"**{last.test_accuracy:.1%}**, {run_length(history)}, in **{seconds:.1f} s**"
         + (f", {TUTORIAL_SECONDS / seconds:,.0f}× less time." if seconds > 0 else ".")
     )
     st.markdown("**Settings of this run**")
