@@ -288,7 +288,7 @@ def test_user_text_full_of_markup_shows_literally(browser, tmp_path):
         wait_idle(page)
         set_epochs(page, 1)
         set_training_digits(page, 2)  # 1,000 digits
-        sidebar(page).get_by_role("button", name="Train").click()
+        sidebar(page).get_by_role("button", name="Train", exact=True).click()
         sidebar(page).get_by_text("It is now the model").first.wait_for(timeout=120_000)
         assert name in selected_model(page)  # the model picker shows it as typed
         open_tab(page, "Training")

@@ -70,7 +70,7 @@ def test_a_room_of_two_participants_and_a_presenter(browser, tmp_path):
         name.fill("alice")
         name.press("Enter")
         wait_idle(a)
-        sidebar(a).get_by_role("button", name="Train").click()
+        sidebar(a).get_by_role("button", name="Train", exact=True).click()
         sidebar(a).get_by_text("It is now the model").first.wait_for(timeout=120_000)
         owner_a = Store(history).run(1).owner
 
