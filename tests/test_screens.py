@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import (
+    CANVAS,
     SCREENS,
     canvas_box,
     draw_digit,
@@ -57,6 +58,7 @@ def test_draw_and_read_the_answer_without_scrolling(browser, app_url, screen):  
     page = context.new_page()
     goto(page, app_url)
     page.wait_for_timeout(500)  # the canvas settles its size once the page has rendered
+    assert page.get_by_text("Deploy", exact=True).count() == 0  # client.toolbarMode = "minimal"
     right = 0
     for i, (digit, where) in enumerate(DIGITS):
         draw_digit(page, digit, PLACEMENTS[where], touch=touch, scroll=False)
@@ -130,4 +132,15 @@ def test_the_presenter_display_reads_from_the_back_of_the_room(browser, app_url)
     page.locator(".st-key-presenter").get_by_text("Presenter display").click()  # back to the ordinary view
     wait_idle(page)
     expect(page.locator(".st-key-presenter_probs")).to_have_count(0)
+    # The layout changed under the canvas, and the drawing is still there, on screen and for the model.
+    assert read_prediction(page) == "3"
+    assert (
+        page.locator(CANVAS).evaluate("""c => {
+        const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        let ink = 0;
+        for (let i = 0; i < d.length; i += 4) ink += d[i] > 127;
+        return ink / (d.length / 4);
+    }""")
+        > 0.05
+    )
     context.close()
