@@ -504,3 +504,37 @@ def test_messages_shown_in_the_app_carry_no_server_path(app, tmp_path, monkeypat
     at.run()
     warnings = [shown(w.value) for w in at.warning]
     assert any("damaged" in w for w in warnings) and not any(str(tmp_path) in w for w in warnings)
+
+
+EXTREME = {
+    "huge epoch numbers and losses": [
+        {**EPOCH, "epoch": 10**9, "train_loss": 1e9, "test_loss": 0.0, "seconds": 1e9, "batch_losses": [0.0, 1e9]}
+    ],
+    "tiny times and many epochs": [
+        {**EPOCH, "epoch": i + 1, "seconds": 5e-324, "batch_losses": []} for i in range(200)
+    ],
+    "no curves": [],
+}
+
+
+@pytest.mark.parametrize("case", list(EXTREME))
+def test_an_uploaded_model_with_extreme_but_valid_metadata_renders_everywhere(app, case):
+    meta = {
+        "framing": "frame",
+        "config": {"model": "<b>$x$</b>", "lr": 1e6, "note": "[a](http://evil.example)"},
+        "metrics": {},
+        "created": "**now**",
+        "history": EXTREME[case],
+    }
+    net = model.from_bytes(model.to_bytes(model.build(), meta))
+    at = app()
+    entry = state.ModelEntry(
+        "up", "Uploaded $x$.safetensors", net, [EpochMetrics.from_dict(e) for e in net.metadata["history"]]
+    )
+    at.session_state["models"]["up"] = entry
+    at.session_state["select_next"] = "up"  # as an upload does (state.add_model)
+    for tab in ("Training", "Runs"):  # Draw renders on every run
+        at.session_state["tab"] = tab
+        at.run()
+        assert not at.exception, tab
+        assert not any("evil" in s and "](http" in s for s in markdown_sources(at)), tab
