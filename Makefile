@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-fast bench browser data lint screenshots default-model clean
+.PHONY: run test test-fast bench browser data lint screenshots default-model clean cluster cluster-stop cluster-deps
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,10 +30,22 @@ browser:
 	  else echo "no $(CHROMIUM) and not root: browser tests will skip (they fail under CI=true)"; fi; \
 	fi
 
+# PostgreSQL and nginx for the cluster and its tests (Debian packages, installed as root when missing).
+cluster-deps: $(VENV)/.runtime
+	@$(PY) -c "from deploy import cluster; cluster.ensure_packages()" || \
+	  echo "no PostgreSQL/nginx: the cluster and PostgreSQL tests will skip (they fail under CI=true)"
+
+# A hall on this machine: PostgreSQL, two app replicas (8511, 8512) and nginx on 8500 (deploy/).
+cluster: $(VENV)/.runtime data
+	$(PY) -m deploy.cluster start
+
+cluster-stop:
+	$(PY) -m deploy.cluster stop
+
 data: $(VENV)/.runtime
 	$(PY) -m train.data
 
-test: $(VENV)/.dev browser data
+test: $(VENV)/.dev browser cluster-deps data
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest

@@ -35,4 +35,5 @@ for (name, view), tab in zip(TABS.items(), tabs, strict=True):
     if tab.open or name == "Draw":
         with tab:
             view.render()
+layout.replica_caption()
 state.record_run_time(time.perf_counter() - started)

@@ -120,10 +120,12 @@ def default_url() -> str:
 
 
 def _url(where: str | os.PathLike | None) -> str:
-    if where is None:
-        return default_url()
-    where = str(where)
-    return where if "://" in where else f"sqlite:///{where}"
+    where = default_url() if where is None else str(where)
+    if "://" not in where:
+        return f"sqlite:///{where}"
+    scheme, rest = where.split("://", 1)
+    # A plain postgresql:// URL means psycopg 3 here (SQLAlchemy's own default is psycopg2).
+    return f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else where
 
 
 def _sqlite_path(url: str) -> Path | None:

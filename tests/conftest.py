@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import socket
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -47,3 +52,30 @@ def mnist() -> Mnist:
     from train.data import load_mnist
 
     return load_mnist()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server, started the way the cluster starts its own
+    (deploy/cluster.py), in a temporary folder on a free loopback port; (data folder, port).
+
+    Skipped where PostgreSQL cannot run here; under CI=true (where make test installs it) that
+    is a failure instead."""
+    from deploy import cluster
+
+    why = cluster.pg_available()
+    if why:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL tests cannot run: {why}")
+        pytest.skip(why)
+    folder = Path(tempfile.mkdtemp(prefix="digit-studio-pg-"))
+    folder.chmod(0o755)  # the postgres user must reach its data folder inside
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    try:
+        cluster.start_db(folder / "pg", port, folder / "postgresql.log")
+        yield folder / "pg", port
+    finally:
+        cluster.stop_db(folder / "pg")
+        shutil.rmtree(folder, ignore_errors=True)

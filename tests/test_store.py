@@ -1,8 +1,10 @@
-"""The store (SQLite here; PostgreSQL in the cluster tests): durability, concurrency, ownership,
-soft deletion, heartbeats, migration from the version-1 run history, and faults."""
+"""The store on both backends (SQLite, and a real PostgreSQL started for the session): durability,
+concurrency, ownership, soft deletion, heartbeats, migration from the version-1 run history, and
+faults. Tests that take ``db`` run once per backend; the SQLite file's own faults run on SQLite."""
 
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -11,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 import model
 import store
@@ -25,6 +28,22 @@ CFG = TrainConfig(framing="none", epochs=2, batch_size=64, lr=0.05)
 A, B, PRESENTER = Actor("a" * 32), Actor("b" * 32), Actor("p" * 32, presenter=True)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path) -> str:
+    """Where a fresh, empty store lives: a SQLite file, or a new database on the test PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "h.sqlite")
+    from deploy import cluster
+
+    pgdata, port = request.getfixturevalue("postgres_server")
+    return cluster.create_database(pgdata, port, f"t_{os.getpid()}_{time.monotonic_ns()}")
+
+
+def scalar(s: Store, sql: str):
+    with s.engine.connect() as conn:
+        return conn.execute(text(sql)).scalar()
+
+
 def epoch(n, acc=0.9):
     return EpochMetrics(n, 0.5, [0.6, 0.4], 0.45, acc, 0.1)
 
@@ -35,26 +54,29 @@ def finished_run(s: Store, owner: str = A.owner, name: str = "alice") -> int:
     return rid
 
 
-def test_a_run_round_trip_survives_a_restart(tmp_path):
-    path = tmp_path / "h.sqlite"
-    s = Store(path)
+def test_a_run_round_trip_survives_a_restart(db):
+    s = Store(db)
     rid = s.start_run(CFG.to_dict(), "cli", name="  alice\x07  ", owner=A.owner)
     s.add_epochs(rid, [epoch(1, 0.8)])
     s.finish_run(rid, "finished", epochs_left=[epoch(2, 0.9)], test_accuracy=0.9, duration=0.2, checkpoint=b"xyz")
     s.close()
-    again = Store(path)  # a new process would see the same
+    again = Store(db)  # a new process would see the same
     (run,) = again.runs()
     assert (run.id, run.name, run.owner, run.source, run.status) == (rid, "alice", A.owner, "cli", "finished")
     assert run.config == CFG.to_dict() and run.ended >= run.started and run.has_model
     assert [e["test_accuracy"] for e in again.epochs(rid)] == [0.8, 0.9]
     assert again.checkpoint(rid) == b"xyz"
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+    assert scalar(again, "SELECT value FROM meta WHERE key = 'schema_version'") == "2"
 
 
-def test_only_the_owner_or_the_presenter_may_change_a_run(tmp_path):
-    s = Store(tmp_path / "h.sqlite")
+def test_sqlite_is_in_wal_mode(tmp_path):
+    Store(tmp_path / "h.sqlite").close()
+    with sqlite3.connect(tmp_path / "h.sqlite") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # readers never block the writer
+
+
+def test_only_the_owner_or_the_presenter_may_change_a_run(db):
+    s = Store(db)
     rid = finished_run(s)
     for change in (lambda: s.delete_run(rid, B), lambda: s.rename_run(rid, "mine now", B)):
         with pytest.raises(PermissionDenied, match="belongs to someone else"):
@@ -74,8 +96,8 @@ def test_only_the_owner_or_the_presenter_may_change_a_run(tmp_path):
         s.empty_archive(A)
 
 
-def test_deletion_is_soft_until_the_presenter_empties_the_archive(tmp_path):
-    s = Store(tmp_path / "h.sqlite")
+def test_deletion_is_soft_until_the_presenter_empties_the_archive(db):
+    s = Store(db)
     mine, theirs = finished_run(s, A.owner), finished_run(s, B.owner, "bob")
     s.delete_run(mine, A)
     assert [r.id for r in s.runs()] == [theirs] and [r.id for r in s.runs(archived=True)] == [mine]
@@ -92,16 +114,16 @@ def test_deletion_is_soft_until_the_presenter_empties_the_archive(tmp_path):
     assert new > mine  # ids are never reused: a session holding an old id never meets a new run
 
 
-def test_runs_from_the_cli_belong_to_the_presenter(tmp_path):
-    s = Store(tmp_path / "h.sqlite")
+def test_runs_from_the_cli_belong_to_the_presenter(db):
+    s = Store(db)
     rec = Recorder(s, CFG.to_dict(), "cli")
     rec.finish("finished", epochs=[epoch(1)])
     run = s.run(rec.run_id)
     assert run.owner == store.PRESENTER and not run.may_change(A) and run.may_change(CLI)
 
 
-def test_a_run_whose_trainer_stops_beating_is_marked_interrupted(tmp_path):
-    path = tmp_path / "h.sqlite"
+def test_a_run_whose_trainer_stops_beating_is_marked_interrupted(db):
+    path = db
     code = (
         "import os; from store import Store; from train import TrainConfig;"
         f"s = Store({str(path)!r}); s.start_run(TrainConfig().to_dict(), 'cli'); os._exit(0)"
@@ -124,8 +146,8 @@ def _write_runs(path, n):
         assert rec.error is None
 
 
-def test_many_threads_and_processes_writing_at_once_lose_nothing(tmp_path):
-    path = tmp_path / "h.sqlite"
+def test_many_threads_and_processes_writing_at_once_lose_nothing(db):
+    path = db
     Store(path)
     threads = [threading.Thread(target=_write_runs, args=(path, 10)) for _ in range(4)]
     code = f"from tests.test_store import _write_runs; _write_runs({str(path)!r}, 10)"
@@ -138,8 +160,7 @@ def test_many_threads_and_processes_writing_at_once_lose_nothing(tmp_path):
     runs = Store(path).runs()
     assert len(runs) == 7 * 10 and len({r.id for r in runs}) == 70
     assert all(r.status == "finished" for r in runs)
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM epochs").fetchone()[0] == 70
+    assert scalar(Store(path), "SELECT COUNT(*) FROM epochs") == 70
 
 
 def test_a_damaged_database_is_explained_without_its_path(tmp_path):
@@ -150,13 +171,13 @@ def test_a_damaged_database_is_explained_without_its_path(tmp_path):
     assert str(tmp_path) not in str(err.value) and str(tmp_path) in err.value.detail
 
 
-def test_a_newer_schema_is_refused_with_a_clear_message(tmp_path):
-    path = tmp_path / "h.sqlite"
-    Store(path).close()
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+def test_a_newer_schema_is_refused_with_a_clear_message(db):
+    s = Store(db)
+    with s.engine.begin() as conn:
+        conn.execute(text("UPDATE meta SET value = '7' WHERE key = 'schema_version'"))
+    s.close()
     with pytest.raises(StoreError, match="newer Digit Studio"):
-        Store(path)
+        Store(db)
 
 
 V1_SCHEMA = """
@@ -201,8 +222,8 @@ def test_a_version_1_history_is_upgraded_in_place_and_loses_nothing(tmp_path):
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 2  # older releases refuse the file
 
 
-def test_a_job_records_its_run_its_owner_and_its_model_in_the_store(tmp_path):
-    runs = Store(tmp_path / "h.sqlite")
+def test_a_job_records_its_run_its_owner_and_its_model_in_the_store(db):
+    runs = Store(db)
     data = synthetic_mnist()
     job = TrainingJob(CFG, lambda: data, TrainingSlots(1), name="bob", runs=runs, owner=B.owner).start()
     job.join(60)
@@ -213,8 +234,8 @@ def test_a_job_records_its_run_its_owner_and_its_model_in_the_store(tmp_path):
     assert model.from_bytes(runs.checkpoint(run.id)).metadata["run_id"] == run.id
 
 
-def test_a_store_that_fails_mid_run_never_stops_training_and_keeps_what_it_can(tmp_path, monkeypatch):
-    runs = Store(tmp_path / "h.sqlite")
+def test_a_store_that_fails_mid_run_never_stops_training_and_keeps_what_it_can(db, monkeypatch):
+    runs = Store(db)
     fail = {"on": False}
     real = runs.add_epochs
 
@@ -254,8 +275,8 @@ def test_a_read_only_store_gives_a_message_not_a_traceback(tmp_path):
     assert str(tmp_path) not in str(err.value)
 
 
-def test_wrong_passcodes_are_counted_per_address_and_survive_a_new_store(tmp_path):
-    path = tmp_path / "h.sqlite"
+def test_wrong_passcodes_are_counted_per_address_and_survive_a_new_store(db):
+    path = db
     s = Store(path)
     waits = [s.passcode_failed("passcode:10.0.0.9", 3, 15, 900) for _ in range(5)]
     assert waits[:2] == [0, 0] and 0 < waits[2] < waits[3] < waits[4] <= 900
@@ -288,3 +309,31 @@ def test_a_run_whose_finish_cannot_be_written_does_not_stay_running(tmp_path, mo
     time.sleep(1.2 + store.store.HEARTBEAT_EVERY)  # its heartbeat has stopped: after the grace period...
     s.mark_interrupted()
     assert s.run(rec.run_id).status == "interrupted"  # ...it is not left "running" forever
+
+
+def test_an_unreachable_database_at_startup_is_a_clear_message():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens there
+    with pytest.raises(StoreError, match="PostgreSQL run history cannot be reached") as err:
+        Store(f"postgresql://digit:secret@127.0.0.1:{port}/digit_studio")
+    assert "secret" not in str(err.value) and "secret" not in err.value.detail
+    assert "127.0.0.1" not in str(err.value) and str(port) in err.value.detail
+
+
+def test_a_postgresql_restart_is_survived_and_an_outage_is_a_message(postgres_server):
+    from deploy import cluster
+
+    pgdata, port = postgres_server
+    s = Store(cluster.create_database(pgdata, port, f"restart_{os.getpid()}"))
+    rid = finished_run(s)
+    cluster.restart_db(pgdata)  # every pooled connection is cut
+    assert [r.id for r in s.runs()] == [rid]  # pre-ping replaces them
+    assert finished_run(s) > rid
+    cluster.stop_db(pgdata)
+    try:
+        with pytest.raises(StoreError, match="cannot be reached just now"):
+            s.runs()
+    finally:
+        cluster.start_db(pgdata, port, pgdata.parent / "postgresql.log")
+    assert len(s.runs()) == 2 and s.checkpoint(rid) == b"m"  # nothing finished was lost

@@ -7,11 +7,14 @@ class ``st-key-<key>``, which is what the rules below address.
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from ui import text
 
 PRESENTER = "presenter"
+REPLICA_ENV = "DIGIT_STUDIO_REPLICA"  # set by deploy/cluster.py: which app replica this process is
 NARROW_PX = 1100  # below this the sidebar overlays the page instead of squeezing it
 
 _PAGE_CSS = f"""
@@ -105,3 +108,10 @@ def toggle() -> None:
     note = st.session_state.pop("view_note", None)
     if note:
         st.caption(note)
+
+
+def replica_caption() -> None:
+    """In a cluster, which replica served this page ("replica 1"), in small print at its foot."""
+    number = os.environ.get(REPLICA_ENV, "")
+    if number.isdigit():
+        st.caption(f"replica {int(number)}")
