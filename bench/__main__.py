@@ -2,13 +2,14 @@
 
 import sys
 
-from bench import accuracy, latency, prep, speed
+from bench import accuracy, latency, prep, room, speed
 
 BENCHES = {
     "prep": prep.main,
     "latency": lambda: (latency.strokes_to_pixels(), latency.main(), latency.app_rerun()),
     "speed": speed.main,
     "accuracy": accuracy.main,
+    "room": lambda: room.main([]),
 }
 
 if __name__ == "__main__":

@@ -37,14 +37,17 @@ class Recorder:
         except StoreError as exc:
             self.error = f"The run history could not be written (will retry): {exc}"
 
-    def finish(self, status: str, net=None, metadata: dict | None = None, epochs=(), error: str | None = None) -> None:
-        """Close the run: last epochs, status, accuracy, duration and model in one transaction."""
+    def finish(
+        self, status: str, net=None, metadata: dict | None = None, epochs=(), error: str | None = None, info=None
+    ) -> None:
+        """Close the run: last epochs, status, accuracy, duration and model in one transaction.
+        ``info``: more of the run's record for the store only (e.g. the room's drawings it used)."""
         if self.run_id is None:
             return
         from model import to_bytes
 
         blob = to_bytes(net, metadata or {}) if net is not None else None
-        info = {k: v for k, v in (metadata or {}).items() if k in ("fast_path",)}
+        info = {**{k: v for k, v in (metadata or {}).items() if k in ("fast_path",)}, **(info or {})}
         for attempt in range(FINISH_TRIES):
             try:
                 self.store.finish_run(

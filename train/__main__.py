@@ -1,4 +1,5 @@
-"""Command line: ``python -m train [--preset NAME] [--lr ...] [--out model.safetensors]``.
+"""Command line: ``python -m train [--preset NAME] [--lr ...] [--out model.safetensors]``, and
+``python -m train export RUN_ID --script PATH --notebook PATH`` (a run's take-home code).
 
 Every TrainConfig field has a flag; flags override the preset. Errors are one line, no traceback.
 """
@@ -33,6 +34,7 @@ HELP = {
     "framing": "none | frame | frame+deskew",
     "train_subset": "train on this many digits (10-60000)",
     "time_limit": f"seconds of training before the run stops and keeps its model (1-{MAX_TIME_LIMIT:g})",
+    "room_weight": "add the room's training drawings (from the run history), each this many times (0-100)",
 }
 
 
@@ -125,7 +127,42 @@ def check_paths(args: argparse.Namespace) -> str | None:
     return _data_dir_problem(args.data_dir) if args.data_dir is not None else None
 
 
+def export_main(argv: list[str]) -> int:
+    """``export RUN_ID --script PATH --notebook PATH``: a recorded run as a script and a notebook."""
+    from train import export
+
+    p = _Parser(prog="python -m train export", description="Write a run's take-home script and notebook.")
+    p.add_argument("run_id", type=_ascii("int"), help="the run's number (#N in the Runs tab)")
+    p.add_argument("--script", type=Path, help="write the standalone script here (.py)")
+    p.add_argument("--notebook", type=Path, help="write the Jupyter notebook here (.ipynb)")
+    p.add_argument("--history", help="run history: a SQLite file or a database URL (default: as for training)")
+    args = p.parse_args(argv)
+    paths = [(path, flag) for path, flag in ((args.script, "--script"), (args.notebook, "--notebook")) if path]
+    problem = None if paths else "give --script PATH, --notebook PATH or both"
+    if len(paths) == 2 and args.script.resolve() == args.notebook.resolve():
+        problem = "--script and --notebook name the same file"
+    for path, flag in paths:
+        problem = problem or _writable_file(path, flag)
+    if problem:
+        print(f"python -m train export: error: {problem}", file=sys.stderr)
+        return 2
+    try:
+        home = export.from_store(Store(args.history), args.run_id)
+        written = export.write(home, args.script, args.notebook)
+    except (export.ExportError, StoreError) as exc:
+        print(f"python -m train export: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"python -m train export: error: cannot write {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print("wrote " + ", ".join(map(str, written)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["export"]:
+        return export_main(argv[1:])
     args = parse_args(argv)
     try:
         cfg = config_from_args(args)
@@ -149,6 +186,16 @@ def main(argv: list[str] | None = None) -> int:
             runs = Store(args.history)
         except StoreError as exc:
             print(f"python -m train: warning: {exc}; this run is not recorded", file=sys.stderr)
+    if cfg.room_weight:  # the room's drawings live in the run history's store
+        if runs is None:
+            print(
+                "python -m train: error: --room-weight needs the run history, where the room's drawings are",
+                file=sys.stderr,
+            )
+            return 2
+        from train.room import with_room
+
+        data = with_room(data, runs, cfg)
     recorder = Recorder(runs, cfg.to_dict(), "cli", args.name)
     history, status = [], "finished"
     total = cfg.epochs * steps_per_epoch(cfg, len(data.train_labels))
@@ -186,7 +233,16 @@ def main(argv: list[str] | None = None) -> int:
         print("python -m train: stopped before the first epoch finished; nothing saved", file=sys.stderr)
         return 1
     meta = run_metadata(cfg, history, status)
-    recorder.finish(status, net, meta, history)
+    room = data.report(net) if hasattr(data, "report") else None  # trained with the room: its score, before and after
+    for key in ("before", "after"):
+        if room and room[key] is not None:
+            meta[f"room_{key}"] = room[key]
+    recorder.finish(status, net, meta, history, info={"room": room} if room else None)
+    if room:
+        scores = ["?" if room[k] is None else f"{room[k]:.2%}" for k in ("before", "after")]
+        print(
+            f"room accuracy on {room['test_drawings']} test drawings: {scores[0]} without them, {scores[1]} with them"
+        )
     if recorder.error:
         print(f"python -m train: warning: {recorder.error}", file=sys.stderr)
     elif recorder.run_id is not None:

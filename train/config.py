@@ -16,6 +16,7 @@ N_TRAIN = 60_000
 MAX_EPOCHS = 200
 MAX_STEPS = 200_000  # optimiser steps per run: epochs x ceil(training digits / batch size)
 MAX_TIME_LIMIT = 1800.0  # seconds; a run that reaches its time limit stops and keeps its model
+MAX_ROOM_WEIGHT = 100  # copies of each of the room's drawings in a training set
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class TrainConfig:
     train_subset: int = N_TRAIN  # train on this many digits (a seeded random subset)
     augment: bool = False  # random small rotations, scalings and shifts of each batch
     time_limit: float = 600.0  # seconds of training; then the run stops itself and keeps its model
+    room_weight: int = 0  # copies of each of the room's training drawings added to MNIST (0: MNIST only)
 
     def __post_init__(self) -> None:
         _choice("model", self.model, KINDS)
@@ -47,6 +49,7 @@ class TrainConfig:
         if not isinstance(self.augment, bool):
             raise ValueError(f"augment must be true or false, got {self.augment!r}")
         _number("time_limit", self.time_limit, float, lo=1, hi=MAX_TIME_LIMIT, hint=TIME_HINT)
+        _number("room_weight", self.room_weight, int, lo=0, hi=MAX_ROOM_WEIGHT)
         if self.total_steps > MAX_STEPS:
             raise ValueError(
                 f"{self.epochs} epochs of {self.train_subset:,} digits in batches of {self.batch_size} would take "

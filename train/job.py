@@ -112,6 +112,7 @@ class TrainingJob:
     net: LinearDigits | None = None
     error: str | None = None
     metadata: dict | None = None
+    room: dict | None = None  # trained with the room's drawings: room accuracy before and after (train/room.py)
     started: float = field(default_factory=time.time)
     queued_seconds: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -228,14 +229,30 @@ class TrainingJob:
         self.metadata = run_metadata(self.cfg, self.history, status)
         if self.recorder.run_id is not None:
             self.metadata["run_id"] = self.recorder.run_id
-        self.recorder.finish(status, net, self.metadata, self.history)
+        self.room = self._room_report(data, net)
+        self.recorder.finish(status, net, self.metadata, self.history, info={"room": self.room} if self.room else None)
         self.net = net.eval()
         self.net.metadata = self.metadata
         why = f" ({self.stop_reason})" if self.stop_reason else ""
+        room = self.room or {}
+        scores = [f"{room[k]:.0%}" if room.get(k) is not None else "?" for k in ("before", "after")]
+        room = f"; room accuracy {scores[0]} without the room's drawings, {scores[1]} with them" if room else ""
         self.state, self.message = (
             status,
-            f"{status.capitalize()}{why}: test accuracy {self.history[-1].test_accuracy:.1%}",
+            f"{status.capitalize()}{why}: test accuracy {self.history[-1].test_accuracy:.1%}{room}",
         )
+
+    def _room_report(self, data, net) -> dict | None:
+        """For a run trained with the room's drawings (train/room.py): room accuracy on the room's
+        test half, of this model and of the same settings without the room's drawings."""
+        if not hasattr(data, "report"):
+            return None
+        self.message = "Scoring the room's test drawings, with and without the room's training drawings…"
+        report = data.report(net, keep_going=lambda: not self._cancelled())
+        for key in ("before", "after"):
+            if report[key] is not None:  # plain numbers in the checkpoint too: the model carries them
+                self.metadata[f"room_{key}"] = report[key]
+        return report
 
     def _fail(self, error: str, message: str) -> None:
         self.recorder.finish(FAILED, epochs=self.history, error=error)

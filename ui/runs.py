@@ -14,7 +14,7 @@ import model
 import store
 from store import Run, Store
 from train.loop import EpochMetrics
-from ui import access, plots, state, text
+from ui import access, plots, state, takehome, text
 
 MAX_COMPARE = 6
 MAX_UPLOAD_MB = 1
@@ -145,6 +145,8 @@ def _manage(runs_store: Store, runs: list[Run], names: dict[str, str]) -> None:
         args=(runs_store, run.id),
         help=None if run.has_model else "This run saved no model (it failed or was interrupted).",
     )
+    with c1:
+        takehome.downloads(runs_store, run)
     with c2:
         st.text_input(
             "New name", value=run.name, key=f"run_rename_{run.id}", max_chars=store.NAME_MAX, disabled=not mine

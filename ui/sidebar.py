@@ -32,6 +32,7 @@ FIELDS = (
     "train_subset",
     "augment",
     "time_limit",  # no widget: set by a preset or a shared link, capped in TrainConfig
+    "room_weight",
 )
 MAX_LIVE_POINTS = 400
 
@@ -174,6 +175,16 @@ def settings() -> TrainConfig | None:
         help="Shows each batch a little rotated, resized and shifted, so the model learns that a digit "
         "drawn a bit off is still the same digit. Slower to learn; sometimes better on drawings.",
     )
+    st.number_input(
+        "Room's drawings (weight)",
+        0,
+        100,
+        step=1,
+        key=_key("room_weight"),
+        help="Adds the room's own labelled drawings (their training half) to MNIST, each this many times; "
+        "0 trains on MNIST only. The run then shows its room accuracy with and without them, always "
+        "measured on the room's test half, which training never sees.",
+    )
     st.text_input(
         "Run name (optional)",
         key="run_name",
@@ -207,7 +218,15 @@ def _start(cfg: TrainConfig) -> None:
     name = text.clean(ss.get("run_name", ""), 40)
     limits.count_run(ss)
     owner = ss.get("owner", store.PRESENTER)
-    state.start_job(TrainingJob(cfg, lambda: data, state.training_slots(), name=name, runs=runs, owner=owner))
+    load = lambda: data
+    if cfg.room_weight:  # the room's training half joins MNIST (train/room.py), read in the job's thread
+        if runs is None:
+            st.warning("The room's drawings are kept in the run history, which is not available now.")
+            return
+        from train.room import with_room
+
+        load = lambda: with_room(data, runs, cfg)
+    state.start_job(TrainingJob(cfg, load, state.training_slots(), name=name, runs=runs, owner=owner))
 
 
 def _stop(job: TrainingJob) -> None:
