@@ -193,3 +193,11 @@ def test_the_sidebar_trains_with_the_room_and_the_runs_tab_shows_its_score(monke
     assert any("of the room's drawings, each 4 times" in c.value for c in at.caption)
     names = {b.proto.label: b.proto for b in at.get("download_button")}
     assert names["Download as a Python script"].deferred_file_id  # a zip, with the room's file beside it
+
+
+def test_a_room_run_without_its_record_of_drawings_is_not_exported_half_empty():
+    runs = Store()
+    bar_room(runs, 10)
+    rid = runs.start_run(FAST.replace(room_weight=2).to_dict(), "app")  # still running: nothing recorded yet
+    with pytest.raises(ex.ExportError, match="no record of the room's drawings"):
+        ex.from_store(runs, rid)

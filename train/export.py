@@ -205,7 +205,10 @@ def from_store(store, run_id: int) -> TakeHome:
         from store.room import TRAIN
         from train.room import room_half
 
-        half = room_half(store, TRAIN, ids=(run.info.get("room") or {}).get("train_drawings") or [])
+        ids = (run.info.get("room") or {}).get("train_drawings")
+        if ids is None:
+            raise ExportError(f"run #{run.id} has no record of the room's drawings it used (still running, or failed)")
+        half = room_half(store, TRAIN, ids=ids)
         room = (half.images(run.config["framing"]).numpy(), half.labels.numpy())
     return take_home(run.id, run.config, run.test_accuracy, run.name, room=room)
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from store import Store, StoreError
 from train import export
 
 
-def _bundle(runs_store: Store, run_id: int, which: str) -> bytes:
-    """Built only when the button is clicked (Streamlit calls it in its own thread)."""
+@functools.lru_cache(maxsize=16)  # a recorded run never changes: clicking again costs nothing
+def _built(runs_store: Store, run_id: int, which: str, status: str) -> bytes:
+    return export.from_store(runs_store, run_id).download(which)
+
+
+def _bundle(runs_store: Store, run_id: int, which: str, status: str = "") -> bytes:
+    """Built only when the button is clicked (Streamlit calls it in its own thread); a refusal
+    is not kept, so the same click works once the run can be exported."""
     try:
-        return export.from_store(runs_store, run_id).download(which)
+        return _built(runs_store, run_id, which, status)  # a run that finishes since is built again
     except (export.ExportError, StoreError) as exc:
         return f"# Run #{run_id} could not be exported: {exc}\n".encode()
 
@@ -42,7 +50,7 @@ def downloads(runs_store: Store, run) -> None:
         name, mime = export.download_name(run.id, which, room)
         st.download_button(
             label,
-            data=lambda which=which: _bundle(runs_store, run.id, which),
+            data=lambda which=which: _bundle(runs_store, run.id, which, run.status),
             file_name=name,
             mime=mime,
             key=f"run_takehome_{which}_{run.id}",
