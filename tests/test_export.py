@@ -99,6 +99,18 @@ def test_exported_training_is_fit(tiny, cfg):
     assert [r["train_loss"] for r in records] == pytest.approx([m.train_loss for m in history], rel=1e-4)
 
 
+def test_a_linear_schedule_is_fits_schedule(tiny):
+    if "lr_schedule" not in {f.name for f in fields(TrainConfig)}:
+        pytest.skip("this version has no learning-rate schedule")
+    cfg = TrainConfig(framing="none", epochs=2, batch_size=32, lr=0.05, lr_schedule="linear")
+    test_exported_training_is_fit(tiny, cfg)
+    constant = load_script(ex.script(cfg.to_dict()))["train"](
+        cfg.replace(lr_schedule="constant").to_dict(), framed_data(tiny, "none"), log=lambda line: None
+    )[0]
+    scheduled = load_script(ex.script(cfg.to_dict()))["train"](cfg.to_dict(), framed_data(tiny, "none"), log=print)[0]
+    assert not torch.allclose(constant.weight, scheduled.weight)
+
+
 def record_run(cfg: TrainConfig, accuracy=0.9) -> tuple[Store, int]:
     runs = Store()
     rid = runs.start_run(cfg.to_dict(), "cli", "alice")

@@ -29,7 +29,8 @@ from torchvision.datasets import MNIST
 # %% [markdown]
 # ## The run's settings
 #
-# Exactly what the app trained with. `train_subset` is how many training digits an epoch
+# Exactly what the app trained with. `lr_schedule` "linear" lowers the learning rate step by step
+# to 0 at the run's last step. `train_subset` is how many training digits an epoch
 # uses; `room_weight` is how many times each of the room's drawings counts (0: MNIST only).
 
 # %%
@@ -205,6 +206,10 @@ def train(cfg, data, room=None, log=print):
     opt = optimiser(cfg, net.parameters())
     n = len(train_x)
     bs = min(cfg["batch_size"], n)
+    schedule = None
+    if cfg.get("lr_schedule", "constant") == "linear":  # step s (from 0) uses lr x (1 - s/T), T: all the run's steps
+        total = cfg["epochs"] * math.ceil(n / bs)
+        schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1 - s / total)
     chance = float(loss_fn(cfg["model"], torch.zeros(n, 10), train_y))  # the loss of guessing
     deadline = time.perf_counter() + cfg["time_limit"]
     history = []
@@ -219,6 +224,8 @@ def train(cfg, data, room=None, log=print):
             opt.zero_grad()
             loss.backward()
             opt.step()
+            if schedule is not None:
+                schedule.step()
             losses.append(loss.item())
             if not math.isfinite(losses[-1]) or time.perf_counter() > deadline:
                 break
