@@ -144,6 +144,9 @@ FIT = {"reserve": 16, "reserveStacked": 120}
 FIT_PRESENTER = {"reserve": 16, "reserveStacked": 16}
 
 
+# A fragment: a stroke reruns only the Draw tab, not the sidebar and the page around it. That is
+# what lets one server process answer a room (bench/wsload.py; README, Deployment).
+@st.fragment
 def render() -> None:
     presenter = layout.is_presenter()
     left, right = st.columns([3, 2] if presenter else [1, 1], gap="large")

@@ -1,0 +1,341 @@
+"""Load test of the server alone: simulated participants that speak Streamlit's WebSocket protocol.
+
+python -m bench.wsload --replicas 1 --sessions 150 [--every 5] [--seconds 60]
+python -m bench.wsload --replicas 2 --sessions 300          # PostgreSQL + 2 replicas + nginx
+python -m bench.wsload --url http://127.0.0.1:8500 --pids 123,456 --sessions 50   # a running server
+
+No browser: each participant is one WebSocket to ``/_stcore/stream`` carrying the protobuf
+messages a browser sends (``BackMsg.rerun_script`` with its widget states) and receives
+(``ForwardMsg``). It opens a session (the first script run), then every ``--every`` seconds
+(random phase) sends a drawing as the canvas component sends it: the component's JSON state
+``{"strokes": [{"w": width, "p": [x0, y0, x1, y1, ...]}]}`` in the coordinates of a 280x280
+drawing, with the fragment id the canvas was rendered in (a browser reruns only that
+fragment). It times send -> arrival of the "Prediction" metric, then fetches the page's
+images from /media as a browser would. Sessions carry the cookies a browser has (``ds_id``,
+and nginx's ``ds_replica`` from a first GET /).
+
+Reports sessions, strokes/s, p50/p95/p99 stroke -> prediction, strokes unanswered, server CPU
+per stroke and resident memory per session (from /proc of the server processes), and this
+client's own CPU (it runs on the same machine). Loopback only, bounded in sessions and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from bench.load import cpu_seconds
+from tests.browser import free_port, start_server, stop_server
+from tests.drawing import PLACEMENTS, stroke_points
+
+ROOT = Path(__file__).resolve().parents[1]
+CANVAS = "digit_studio.canvas"
+MAX_SESSIONS, MAX_SECONDS = 600, 600
+ANSWER_TIMEOUT = 30.0  # a stroke without a prediction by then counts as unanswered
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def drawing(digit: int, placement: str, width: float = 22) -> dict:
+    """The canvas component's state after drawing ``digit``: dense points, as pointer moves give."""
+    strokes = []
+    for pts in stroke_points(digit, PLACEMENTS[placement]):
+        flat = [round(pts[0][0], 1), round(pts[0][1], 1)]
+        for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
+            n = max(1, int(max(abs(x1 - x0), abs(y1 - y0)) // 3))  # a point every ~3 px
+            for k in range(1, n + 1):
+                flat += [round(x0 + (x1 - x0) * k / n, 1), round(y0 + (y1 - y0) * k / n, 1)]
+        strokes.append({"w": width, "p": flat})
+    return {"strokes": strokes}
+
+
+DRAWINGS = [json.dumps(drawing(d, p)) for d in range(10) for p in ("big", "small", "top-left")]
+
+
+async def http_get(host: str, port: int, path: str, cookie: str) -> bytes:
+    """A minimal HTTP/1.1 GET (the benchmark needs nothing more): the response's headers and body."""
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n".encode()
+    )
+    await writer.drain()
+    data = await reader.read()
+    writer.close()
+    return data
+
+
+class Participant:
+    def __init__(self, index: int, url: str, stats: dict, media: bool) -> None:
+        u = urllib.parse.urlparse(url)
+        self.host, self.port, self.index, self.stats, self.media = u.hostname, u.port, index, stats, media
+        self.cookies = {"ds_id": secrets.token_urlsafe(32)}
+        self.ws = None
+        self.canvas_id = self.fragment_id = self.page_hash = ""
+        self.waiting: asyncio.Future | None = None
+        self.finished: asyncio.Future | None = None
+        self.images: list[str] = []
+        self.replica = ""
+
+    def cookie(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    async def open(self) -> None:
+        head = (await http_get(self.host, self.port, "/", self.cookie())).split(b"\r\n\r\n", 1)[0].decode("latin-1")
+        for line in head.split("\r\n"):
+            if line.lower().startswith("set-cookie:"):
+                name, _, value = line.split(":", 1)[1].strip().split(";", 1)[0].partition("=")
+                self.cookies[name] = value
+        self.ws = await websockets.connect(
+            f"ws://{self.host}:{self.port}/_stcore/stream",
+            subprotocols=["streamlit"],
+            additional_headers={"Cookie": self.cookie()},
+            max_size=None,
+            ping_interval=None,
+            compression=None,
+        )
+        asyncio.get_running_loop().create_task(self._reader())
+        self.finished = asyncio.get_running_loop().create_future()
+        await self._send(BackMsg(rerun_script={"query_string": "", "page_script_hash": ""}))
+        await asyncio.wait_for(self.finished, ANSWER_TIMEOUT * 4)
+        if not self.canvas_id:
+            raise RuntimeError("the first page has no canvas")
+
+    async def _send(self, msg: BackMsg) -> None:
+        await self.ws.send(msg.SerializeToString())
+
+    async def _reader(self) -> None:
+        try:
+            async for raw in self.ws:
+                msg = ForwardMsg.FromString(raw)
+                kind = msg.WhichOneof("type")
+                self.stats["messages"] += 1
+                if kind == "delta":
+                    self._delta(msg)
+                elif kind == "new_session":
+                    self.page_hash = msg.new_session.page_script_hash
+                elif kind == "script_finished" and self.finished and not self.finished.done():
+                    self.finished.set_result(time.perf_counter())
+        except websockets.ConnectionClosed:
+            pass
+        except Exception as exc:  # a client bug must show, not hang the run
+            self.stats["errors"].append(f"{type(exc).__name__}: {exc}")
+
+    def _delta(self, msg: ForwardMsg) -> None:
+        delta = msg.delta
+        if delta.WhichOneof("type") != "new_element":
+            return
+        el = delta.new_element
+        kind = el.WhichOneof("type")
+        if kind == "bidi_component" and el.bidi_component.component_name == CANVAS:
+            self.canvas_id, self.fragment_id = el.bidi_component.id, delta.fragment_id
+        elif kind == "metric" and el.metric.label == "Prediction":
+            if self.waiting is not None and not self.waiting.done():
+                self.waiting.set_result(time.perf_counter())
+        elif kind == "imgs":
+            self.images += [i.url for i in el.imgs.imgs if i.url.startswith("/media/")]
+        elif kind == "markdown" and el.markdown.body.startswith("replica "):
+            self.replica = el.markdown.body
+
+    async def stroke(self, value: str) -> float | None:
+        """Send one drawing; seconds until its prediction arrived (None: never)."""
+        loop = asyncio.get_running_loop()
+        self.waiting, self.finished, self.images = loop.create_future(), loop.create_future(), []
+        state = {"id": self.canvas_id, "json_value": value}
+        rerun = {"query_string": "", "page_script_hash": self.page_hash, "widget_states": {"widgets": [state]}}
+        if self.fragment_id:
+            rerun["fragment_id"] = self.fragment_id
+        t0 = time.perf_counter()
+        await self._send(BackMsg(rerun_script=rerun))
+        try:
+            t1 = await asyncio.wait_for(asyncio.shield(self.waiting), ANSWER_TIMEOUT)
+            await asyncio.wait_for(self.finished, ANSWER_TIMEOUT)
+        except TimeoutError:
+            return None
+        if self.media:
+            await asyncio.gather(*(http_get(self.host, self.port, u, self.cookie()) for u in self.images))
+        return t1 - t0
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+async def run(url: str, pids: list[int], sessions: int, every: float, seconds: float, ramp: float, media: bool):
+    stats = {"messages": 0, "errors": []}
+    people = [Participant(i, url, stats, media) for i in range(sessions)]
+    warm = Participant(-1, url, stats, media)  # the first session loads what every session shares
+    await warm.open()
+    await warm.stroke(DRAWINGS[0])
+    await warm.close()
+    await asyncio.sleep(1)
+    base_rss = sum(rss_mb(p) for p in pids)
+    t_open = time.perf_counter()
+
+    async def open_one(p: Participant, delay: float) -> bool:
+        await asyncio.sleep(delay)
+        try:
+            await p.open()
+            return True
+        except Exception as exc:
+            stats["errors"].append(f"open: {type(exc).__name__}: {exc}")
+            return False
+
+    opened = await asyncio.gather(*(open_one(p, ramp * i / sessions) for i, p in enumerate(people)))
+    live = [p for p, ok in zip(people, opened, strict=True) if ok]
+    open_seconds = time.perf_counter() - t_open
+    await asyncio.sleep(2)
+    rss_per_session = (sum(rss_mb(p) for p in pids) - base_rss) / max(1, len(live))
+    latencies, unanswered, sent = [], 0, 0
+    cpu0, me0, t0 = sum(cpu_seconds(p) for p in pids), time.process_time(), time.perf_counter()
+    messages0 = stats["messages"]
+    end = t0 + seconds
+
+    async def loop(p: Participant) -> None:
+        nonlocal unanswered, sent
+        rng = random.Random(p.index)
+        await asyncio.sleep(rng.uniform(0, every))
+        while time.perf_counter() < end:
+            started = time.perf_counter()
+            sent += 1
+            took = await p.stroke(DRAWINGS[rng.randrange(len(DRAWINGS))])
+            if took is None:
+                unanswered += 1
+            else:
+                latencies.append(took)
+            await asyncio.sleep(max(0.0, every - (time.perf_counter() - started)))
+
+    await asyncio.gather(*(loop(p) for p in live))
+    wall = time.perf_counter() - t0
+    cpu = sum(cpu_seconds(p) for p in pids) - cpu0
+    client_cpu = time.process_time() - me0
+    replicas = sorted({p.replica for p in live if p.replica})
+    await asyncio.gather(*(p.close() for p in live), return_exceptions=True)
+    return {
+        "sessions": len(live),
+        "failed_to_open": sessions - len(live),
+        "open_seconds": open_seconds,
+        "strokes": sent,
+        "answered": len(latencies),
+        "unanswered": unanswered,
+        "strokes_per_s": len(latencies) / wall,
+        "messages_per_stroke": (stats["messages"] - messages0) / max(1, len(latencies)),
+        "p50": pct(latencies, 50),
+        "p95": pct(latencies, 95),
+        "p99": pct(latencies, 99),
+        "max": max(latencies, default=float("nan")),
+        "server_cpu_ms_per_stroke": 1000 * cpu / max(1, len(latencies)),
+        "server_cores": cpu / wall,
+        "client_cores": client_cpu / wall,
+        "rss_mb_per_session": rss_per_session,
+        "server_rss_mb": sum(rss_mb(p) for p in pids),
+        "replicas_seen": replicas,
+        "errors": stats["errors"][:5],
+    }
+
+
+def start_cluster(folder: Path) -> tuple[dict, str, list[int]]:
+    """PostgreSQL + 2 replicas + nginx on free loopback ports in ``folder`` (deploy/cluster.py)."""
+    env = {
+        **os.environ,
+        "CLUSTER_DATA": str(folder),
+        "CLUSTER_NGINX_PORT": str(free_port()),
+        "CLUSTER_REPLICA_PORTS": f"{free_port()},{free_port()}",
+        "CLUSTER_PG_PORT": str(free_port()),
+        "CLUSTER_LISTEN": "127.0.0.1",
+    }
+    subprocess.run([sys.executable, "-m", "deploy.cluster", "start"], cwd=ROOT, env=env, check=True)
+    pids = [int((folder / "run" / f"replica-{n}.pid").read_text()) for n in (1, 2)]
+    return env, f"http://127.0.0.1:{env['CLUSTER_NGINX_PORT']}", pids
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--replicas", type=int, choices=(1, 2), default=1, help="start 1 server, or 2 behind nginx")
+    ap.add_argument("--url", help="a server already running on this machine (then --pids for its processes)")
+    ap.add_argument("--pids", default="", help="comma-separated pids of the server processes, for CPU and memory")
+    ap.add_argument("--sessions", type=int, default=50)
+    ap.add_argument("--every", type=float, default=5.0, help="seconds between one participant's drawings")
+    ap.add_argument("--seconds", type=float, default=60.0, help="how long to measure after all sessions opened")
+    ap.add_argument("--ramp", type=float, default=None, help="seconds over which sessions open (default 0.1 each)")
+    ap.add_argument("--no-media", action="store_true", help="do not fetch the page's images after each stroke")
+    args = ap.parse_args(argv)
+    if not 1 <= args.sessions <= MAX_SESSIONS or not 1 <= args.seconds <= MAX_SECONDS or args.every <= 0:
+        ap.error(f"--sessions 1..{MAX_SESSIONS}, --seconds 1..{MAX_SECONDS}, --every > 0")
+    ramp = args.ramp if args.ramp is not None else 0.1 * args.sessions
+    with tempfile.TemporaryDirectory(prefix="digit-studio-wsload-") as tmp:
+        folder = Path(tmp)
+        folder.chmod(0o755)  # PostgreSQL's user works inside
+        cleanup, env = None, None
+        if args.url:
+            host = urllib.parse.urlparse(args.url).hostname
+            if host not in ("127.0.0.1", "localhost", "::1"):
+                ap.error("loopback only: --url must be http://127.0.0.1:PORT")
+            url, pids = args.url.rstrip("/"), [int(p) for p in args.pids.split(",") if p]
+        elif args.replicas == 1:
+            proc, url = start_server({"DIGIT_STUDIO_RUNS": str(folder / "history.sqlite")})
+            pids, cleanup = [proc.pid], lambda: stop_server(proc)
+        else:
+            env, url, pids = start_cluster(folder / "cluster")
+            cleanup = lambda: subprocess.run([sys.executable, "-m", "deploy.cluster", "stop"], cwd=ROOT, env=env)
+        try:
+            urllib.request.urlopen(url + "/", timeout=30).read()  # the first page: caches warm
+            r = asyncio.run(run(url, pids, args.sessions, args.every, args.seconds, ramp, not args.no_media))
+        finally:
+            if cleanup:
+                cleanup()
+    where = (
+        "given server" if args.url else f"{args.replicas} replica(s)" + (" behind nginx" if args.replicas == 2 else "")
+    )
+    print(
+        f"{where}: {r['sessions']} sessions ({r['failed_to_open']} failed to open, "
+        f"opened in {r['open_seconds']:.0f} s), "
+        f"one drawing every {args.every:g} s each, {args.seconds:g} s measured"
+    )
+    print(
+        f"  strokes {r['strokes']}, answered {r['answered']}, unanswered {r['unanswered']}, "
+        f"{r['strokes_per_s']:.1f} strokes/s, {r['messages_per_stroke']:.0f} messages per stroke"
+    )
+    print(
+        f"  stroke -> prediction p50 {r['p50']:.3f} s, p95 {r['p95']:.3f} s, p99 {r['p99']:.3f} s, max {r['max']:.3f} s"
+    )
+    print(
+        f"  server CPU {r['server_cpu_ms_per_stroke']:.1f} ms per stroke ({r['server_cores']:.2f} cores); "
+        f"this client {r['client_cores']:.2f} cores"
+    )
+    print(
+        f"  server RSS {r['server_rss_mb']:.0f} MB, {r['rss_mb_per_session']:.2f} MB per session; "
+        f"replicas seen: {', '.join(r['replicas_seen']) or '-'}"
+    )
+    if r["errors"]:
+        print("  errors:", *r["errors"], sep="\n    ")
+
+
+if __name__ == "__main__":
+    main()

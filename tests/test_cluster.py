@@ -1,0 +1,196 @@
+"""The cluster's faults, in real Chromium: PostgreSQL + two replicas + nginx, started on free
+loopback ports in a temporary folder by deploy/cluster.py (as `make cluster` does) and stopped
+at the end. A run trained on one replica is seen and loaded on the other; a PostgreSQL restart
+during training loses nothing; a killed replica's browsers reconnect through nginx to the other
+and find their runs; a database that cannot be reached at startup is a message."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from store import Store
+from tests.browser import (
+    free_port,
+    goto,
+    open_tab,
+    set_epochs,
+    set_training_digits,
+    sidebar,
+    streamlit_server,
+    wait_idle,
+)
+from tests.test_roles_browser import browser, pick_run  # noqa: F401  (a fixture and a helper)
+
+pytestmark = [pytest.mark.cluster, pytest.mark.integration, pytest.mark.browser]
+ROOT = Path(__file__).resolve().parents[1]
+PASSCODE = "cluster-test-passcode"
+
+
+class Cluster:
+    def __init__(self, folder: Path) -> None:
+        self.replica_ports = [free_port(), free_port()]
+        self.env = {
+            **os.environ,
+            "CLUSTER_DATA": str(folder),
+            "CLUSTER_NGINX_PORT": str(free_port()),
+            "CLUSTER_REPLICA_PORTS": ",".join(map(str, self.replica_ports)),
+            "CLUSTER_PG_PORT": str(free_port()),
+            "CLUSTER_LISTEN": "127.0.0.1",
+            "DIGIT_STUDIO_PRESENTER_PASSCODE": PASSCODE,
+        }
+        self.env.pop("DIGIT_STUDIO_RUNS", None)
+        self.url = f"http://127.0.0.1:{self.env['CLUSTER_NGINX_PORT']}"
+        self.folder = folder
+
+    def replica(self, n: int) -> str:
+        return f"http://127.0.0.1:{self.replica_ports[n - 1]}"
+
+    def do(self, *args: str, timeout: float = 300) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "deploy.cluster", *args], cwd=ROOT, env=self.env, check=True, timeout=timeout
+        )
+
+    def store(self) -> Store:
+        from deploy import cluster
+
+        return Store(cluster.pg_url(self.folder / "pg", int(self.env["CLUSTER_PG_PORT"])))
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from deploy import cluster as deploy
+
+    why = deploy.pg_available() or (None if deploy.nginx_bin() else "nginx is not installed")
+    if why:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the cluster tests cannot run: {why}")
+        pytest.skip(why)
+    folder = Path(tempfile.mkdtemp(prefix="digit-studio-cluster-"))
+    folder.chmod(0o755)  # PostgreSQL's own user works inside
+    c = Cluster(folder)
+    try:
+        c.do("start")
+        yield c
+    finally:
+        c.do("stop", timeout=120)
+        subprocess.run(["rm", "-rf", str(folder)], check=False)
+
+
+def new_page(browser, url, cookies=()):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    if cookies:
+        context.add_cookies(list(cookies))
+    page = context.new_page()
+    goto(page, url)
+    return page
+
+
+def replica_shown(page) -> str:
+    caption = page.get_by_text(re.compile(r"^replica \d$")).first
+    caption.wait_for(timeout=60_000)
+    return caption.inner_text()
+
+
+def train(page, name: str, epochs: int = 1) -> None:
+    set_epochs(page, epochs)
+    set_training_digits(page, 0)
+    field = page.locator(".st-key-run_name input")
+    field.fill(name)
+    field.press("Enter")
+    wait_idle(page)
+    sidebar(page).get_by_role("button", name="Train").click()
+
+
+def identity(page) -> list[dict]:
+    return [c for c in page.context.cookies() if c["name"] == "ds_id"]
+
+
+def test_a_run_trained_through_replica_1_is_listed_and_loadable_through_replica_2(cluster, browser):  # noqa: F811
+    a = new_page(browser, cluster.replica(1))
+    assert replica_shown(a) == "replica 1"
+    train(a, "alice")
+    sidebar(a).get_by_text("It is now the model").first.wait_for(timeout=180_000)
+    (run,) = [r for r in cluster.store().runs() if r.name == "alice"]
+    assert run.status == "finished" and run.has_model
+
+    # The same participant (the same identity cookie) on the other replica.
+    b = new_page(browser, cluster.replica(2), identity(a))
+    assert replica_shown(b) == "replica 2"
+    open_tab(b, "Runs")
+    pick_run(b, run.id)
+    b.get_by_text(f"Run #{run.id} is yours.").first.wait_for(timeout=30_000)
+    b.locator(f".st-key-run_load_{run.id} button").first.click()
+    b.get_by_text(f"Loaded run #{run.id}").first.wait_for(timeout=30_000)
+    for page in (a, b):
+        assert page.get_by_test_id("stException").count() == 0
+        page.context.close()
+
+
+def test_a_postgresql_restart_during_training_loses_no_finished_run(cluster, browser):  # noqa: F811
+    s = cluster.store()
+    finished_before = {r.id for r in s.runs() if r.status == "finished" and r.has_model}
+    page = new_page(browser, cluster.url)
+    train(page, "through-a-restart", epochs=200)
+    deadline = time.monotonic() + 120
+    while not [r for r in s.runs() if r.name == "through-a-restart" and s.epochs(r.id)]:
+        assert time.monotonic() < deadline, "the run never wrote an epoch"
+        time.sleep(0.5)
+    (run,) = [r for r in s.runs() if r.name == "through-a-restart"]
+    assert run.status == "running"
+    cluster.do("restart-db")
+    written = len(s.epochs(run.id))
+    # Training goes on, and its epochs reach the database again (or the run ends meanwhile).
+    while len(s.epochs(run.id)) <= written and s.run(run.id).status == "running":
+        assert time.monotonic() < deadline + 60, "no epoch was written after the restart"
+        time.sleep(0.5)
+    if s.run(run.id).status == "running":
+        sidebar(page).get_by_role("button", name="Stop").click()
+    sidebar(page).get_by_text("It is now the model").first.wait_for(timeout=60_000)
+    after = cluster.store()
+    ended = after.run(run.id)
+    assert ended.status in ("stopped", "finished", "failed") and ended.status != "running"
+    if ended.status != "failed":
+        assert ended.has_model and len(after.epochs(run.id)) >= written
+    assert finished_before <= {r.id for r in after.runs() if r.status == "finished" and r.has_model}
+    assert page.get_by_test_id("stException").count() == 0
+    page.context.close()
+
+
+def test_a_killed_replica_sends_its_browsers_to_the_other_and_they_find_their_runs(cluster, browser):  # noqa: F811
+    page = new_page(browser, cluster.url)
+    first = replica_shown(page)
+    train(page, "before-the-crash")
+    sidebar(page).get_by_text("It is now the model").first.wait_for(timeout=180_000)
+    (run,) = [r for r in cluster.store().runs() if r.name == "before-the-crash"]
+
+    cluster.do("kill-replica", first.split()[1])
+    other = "replica 2" if first == "replica 1" else "replica 1"
+    page.get_by_text(other, exact=True).first.wait_for(timeout=90_000)  # reconnected, through nginx
+    wait_idle(page)
+    open_tab(page, "Runs")
+    pick_run(page, run.id)
+    page.get_by_text(f"Run #{run.id} is yours.").first.wait_for(timeout=30_000)
+    assert page.get_by_test_id("stException").count() == 0
+    page.context.close()
+
+
+def test_a_database_that_cannot_be_reached_at_startup_is_a_clear_message(browser):  # noqa: F811
+    closed = free_port()  # nothing listens there
+    env = {"DIGIT_STUDIO_DB": f"postgresql://digit:secret@127.0.0.1:{closed}/digit_studio"}
+    with streamlit_server(env=env) as url:
+        page = new_page(browser, url)
+        open_tab(page, "Runs")
+        page.get_by_text("The run history cannot be used: the PostgreSQL run history cannot be reached").first.wait_for(
+            timeout=30_000
+        )
+        assert page.get_by_test_id("stException").count() == 0
+        assert "secret" not in page.content()
+        page.context.close()
