@@ -175,9 +175,25 @@ def stop_db(pgdata: Path) -> None:
         _run([*_as_pg(), str(bin_ / "pg_ctl"), "-D", str(pgdata), "-w", "-t", "60", "-m", "fast", "stop"])
 
 
-def restart_db(pgdata: Path) -> None:
-    """Restart PostgreSQL (fast: open connections are cut), as a database restart in a hall would."""
-    _run([*_as_pg(), str(pg_bin() / "pg_ctl"), "-D", str(pgdata), "-w", "-t", "60", "-m", "fast", "restart"])
+def restart_db(pgdata: Path, log: Path) -> None:
+    """Restart PostgreSQL (fast: open connections are cut), as a database restart in a hall would.
+    (Without -l the new server would keep pg_ctl's output pipe open, and pg_ctl would never return.)"""
+    _run(
+        [
+            *_as_pg(),
+            str(pg_bin() / "pg_ctl"),
+            "-D",
+            str(pgdata),
+            "-l",
+            str(log),
+            "-w",
+            "-t",
+            "60",
+            "-m",
+            "fast",
+            "restart",
+        ]
+    )
 
 
 # -- the cluster -------------------------------------------------------------------------------
@@ -399,7 +415,10 @@ def status() -> int:
 
 
 def _run(cmd: list[str], what: str | None = None) -> None:
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    except subprocess.TimeoutExpired:
+        raise ClusterError(f"{what or Path(cmd[0]).name} did not finish within 180 s") from None
     if done.returncode != 0:
         why = (done.stderr or done.stdout)[-1500:]
         raise ClusterError(f"{what or Path(cmd[0]).name} failed ({done.returncode}): {why}")
@@ -410,7 +429,7 @@ def main(argv: list[str]) -> int:
         "start": start,
         "stop": stop,
         "status": status,
-        "restart-db": lambda: restart_db(_paths()["pg"]),
+        "restart-db": lambda: restart_db(_paths()["pg"], _paths()["logs"] / "postgresql.log"),
         "kill-replica": lambda: kill_replica(int(argv[1])),
         "start-replica": lambda: start_replica(int(argv[1]), pg_url(_paths()["pg"], PG_PORT)),
     }

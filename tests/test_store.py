@@ -327,7 +327,7 @@ def test_a_postgresql_restart_is_survived_and_an_outage_is_a_message(postgres_se
     pgdata, port = postgres_server
     s = Store(cluster.create_database(pgdata, port, f"restart_{os.getpid()}"))
     rid = finished_run(s)
-    cluster.restart_db(pgdata)  # every pooled connection is cut
+    cluster.restart_db(pgdata, pgdata.parent / "postgresql.log")  # every pooled connection is cut
     assert [r.id for r in s.runs()] == [rid]  # pre-ping replaces them
     assert finished_run(s) > rid
     cluster.stop_db(pgdata)
