@@ -12,8 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from streamlit import config as streamlit_config
 
 from train.data import Mnist
+
+# The app redacts unexpected exceptions (.streamlit/config.toml: showErrorDetails = "type", so a
+# participant never sees a traceback with server paths); tests want the whole message.
+streamlit_config.get_option("client.showErrorDetails")  # loads config.toml first, then override it
+streamlit_config.set_option("client.showErrorDetails", "full")
 
 
 def synthetic_mnist(n_train: int = 600, n_test: int = 200, seed: int = 0) -> Mnist:

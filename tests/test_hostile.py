@@ -538,3 +538,10 @@ def test_an_uploaded_model_with_extreme_but_valid_metadata_renders_everywhere(ap
         at.run()
         assert not at.exception, tab
         assert not any("evil" in s and "](http" in s for s in markdown_sources(at)), tab
+
+
+def test_an_unexpected_exception_shows_no_traceback_with_server_paths():
+    import tomllib
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] in ("type", "none")
