@@ -2,7 +2,18 @@
 interface, in SQLite (default) or PostgreSQL (``DIGIT_STUDIO_DB=postgresql://...``)."""
 
 from store.recorder import Recorder
-from store.room import NICK_MAX, TEST, TRAIN, Drawing, NicknameTaken, Refused, as_arrays, clean_nickname, split_of
+from store.room import (
+    FRAMED_WITH,
+    NICK_MAX,
+    TEST,
+    TRAIN,
+    Drawing,
+    NicknameTaken,
+    Refused,
+    as_arrays,
+    clean_nickname,
+    split_of,
+)
 from store.schema import PRESENTER, SCHEMA_VERSION
 from store.store import (
     CLI,
@@ -26,6 +37,7 @@ from store.store import (
 
 __all__ = [
     "CLI",
+    "FRAMED_WITH",
     "NICK_MAX",
     "TEST",
     "TRAIN",

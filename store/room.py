@@ -24,12 +24,13 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from store.schema import drawings, meta, participants
+from store.schema import drawings, epochs, meta, participants
 
 NICK_MAX = 24  # characters: fits a leaderboard column on a projector
 PNG_MAX = 64 * 1024  # bytes: a 280x280 grayscale drawing is 3-8 KB
 FRAMED_SIZE = 28 * 28
 TEST, TRAIN = "test", "train"
+FRAMED_WITH = "frame"  # the framing of the stored 28x28: MNIST's own (20 px box, centre of mass)
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _RESERVED = ("presenter", "guest", "you")  # names the room already uses for someone else
 
@@ -176,6 +177,23 @@ class RoomMethods:
         if found and found["ends"] > time.time():
             found["ends"] = time.time()
             self.set_setting("round", json.dumps(found), actor)
+
+    def latest_epochs(self, run_ids) -> dict[int, tuple[int, float]]:
+        """The last recorded epoch of each run and its test accuracy: {run_id: (epoch, accuracy)}."""
+        ids = [int(i) for i in run_ids]
+        if not ids:
+            return {}
+        last = (
+            select(epochs.c.run_id, func.max(epochs.c.epoch).label("epoch"))
+            .where(epochs.c.run_id.in_(ids))
+            .group_by(epochs.c.run_id)
+            .subquery()
+        )
+        q = select(epochs.c.run_id, epochs.c.epoch, epochs.c.test_accuracy).join(
+            last, (epochs.c.run_id == last.c.run_id) & (epochs.c.epoch == last.c.epoch)
+        )
+        with self._tx(write=False) as conn:
+            return {int(r.run_id): (int(r.epoch), float(r.test_accuracy)) for r in conn.execute(q)}
 
     # -- drawings ----------------------------------------------------------------------------
 

@@ -125,6 +125,11 @@ def _set_cookie(token: str) -> None:
     )
 
 
+def note_seen() -> None:
+    """Tell the store this session is here (at most once per SEEN_EVERY)."""
+    _note_seen()
+
+
 def _note_seen() -> None:
     import time
 

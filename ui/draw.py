@@ -7,7 +7,7 @@ import streamlit as st
 
 import model
 from model.preprocess import PROBLEMS, ink_problem
-from ui import canvas, layout, state, text
+from ui import canvas, layout, state, teach, text
 from ui import photo as photo_view
 from ui.plots import colorize, enlarge, probability_bars
 
@@ -172,6 +172,7 @@ def render() -> None:
     proba = result["proba"]
     with answer:
         _answer(entry, proba, presenter)
+        teach.render(teach.source(image, result), int(proba.argmax()))
     chart.image(
         probability_bars(proba, int(proba.argmax())),
         caption="How likely the model thinks each digit is: the tallest bar is its answer.",

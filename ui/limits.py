@@ -8,7 +8,11 @@ from collections.abc import MutableMapping
 
 MAX_RUNS = 50  # trainings one browser session may start; one at a time (queued or running)
 MAX_MODELS = 12  # models a session keeps to draw with, besides the shipped one; the oldest go first
-RATES = {"train": (6, 60.0), "stop": (5, 10.0)}  # at most N clicks that count per this many seconds
+RATES = {
+    "train": (6, 60.0),
+    "stop": (5, 10.0),
+    "teach": (30, 60.0),
+}  # at most N clicks that count per this many seconds
 
 
 def allow(ss: MutableMapping, action: str, now: float | None = None) -> float:

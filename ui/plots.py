@@ -173,7 +173,7 @@ def plot_weights(weight: np.ndarray) -> Figure:
 
 
 @_styled
-def plot_confusion(cm: np.ndarray) -> Figure:
+def plot_confusion(cm: np.ndarray, title: str = "Confusion matrix (test set)") -> Figure:
     """Confusion matrix: rows are the true digit, columns the prediction."""
     fig = _figure(7.5, 6.5)
     ax = fig.subplots()
@@ -184,7 +184,7 @@ def plot_confusion(cm: np.ndarray) -> Figure:
                 ax.text(
                     j, i, str(cm[i, j]), ha="center", va="center", fontsize=10, color="white" if i == j else "black"
                 )
-    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true", title="Confusion matrix (test set)")
+    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true", title=chart(title))
     ax.grid(False)
     return fig
 

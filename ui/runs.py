@@ -14,14 +14,18 @@ import model
 import store
 from store import Run, Store
 from train.loop import EpochMetrics
-from ui import access, plots, state, takehome, text
+from ui import access, plots, room, state, takehome, text
 
 MAX_COMPARE = 6
 MAX_UPLOAD_MB = 1
-COLUMNS = {"test accuracy %": st.column_config.NumberColumn(format="%.2f")}
+COLUMNS = {
+    "test accuracy %": st.column_config.NumberColumn(format="%.2f"),
+    "room accuracy %": st.column_config.NumberColumn(format="%.1f", help="On the room's own drawings (test half)"),
+}
 
 
 def _table(runs: list[Run], names: dict[str, str], me: str) -> pd.DataFrame:
+    scores = room.scores_for(runs)
     return pd.DataFrame(
         [
             {
@@ -35,6 +39,7 @@ def _table(runs: list[Run], names: dict[str, str], me: str) -> pd.DataFrame:
                 "epochs set": r.config["epochs"],
                 "framing": r.config["framing"],
                 "test accuracy %": float("nan") if r.test_accuracy is None else round(100 * r.test_accuracy, 2),
+                "room accuracy %": room.percent(scores.get(r.id)),
                 "seconds": float("nan") if r.duration is None else round(r.duration, 1),
                 "status": r.status,
                 "from": r.source,
@@ -98,6 +103,8 @@ def _compare(runs_store: Store, runs: list[Run]) -> None:
         st.caption("Their loss and accuracy curves will be drawn on one figure.")
         return
     curves = [(labels[i], runs_store.epochs(i)) for i in chosen]
+    scores = room.scores_for([r for r in scored if r.id in chosen])
+    st.caption("Room accuracy: " + ", ".join(f"#{i} {room.pct(scores.get(i))}" for i in chosen) + ".")
     drawn = [(lab, e) for lab, e in curves if e]
     if drawn:
         st.image(state.figure_png(plots.plot_compare(drawn)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import plots, state, text
+from ui import plots, room, state, text
 
 TUTORIAL_SECONDS = 11 * 60  # the tutorial's 50 epochs, timed on this 2-core CPU
 
@@ -43,7 +43,7 @@ def render() -> None:
     )
     last = history[-1]
     seconds = sum(m.seconds for m in history)
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     c1.metric(
         "Test accuracy",
         f"{last.test_accuracy:.1%}",
@@ -55,6 +55,10 @@ def render() -> None:
         f"{last.epoch}",
         help="An epoch is one pass through all the training digits. A run ended with Stop is "
         "'stopped in epoch N': N - 1 whole epochs and part of the next.",
+    )
+    score = room.room_score(entry)
+    c4.metric(
+        "Room accuracy", room.pct(score), help=f"How well it reads this room's handwriting: {room.describe(score)}."
     )
     st.markdown(
         f"**Against the tutorial.** The tutorials report about **86 %** after 50 epochs, which took "

@@ -1,0 +1,142 @@
+"""The room under AppTest: nicknames, teaching (Right / Wrong, it is a ...), the sharing switches,
+room accuracy in the Training tab, and the board page with the presenter's controls."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import store
+from tests.conftest import shown, synthetic_mnist
+from tests.drawing import PLACEMENTS, render
+from ui import canvas, room, state, teach
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PRESENTER = store.Actor("p" * 32, presenter=True)
+
+
+@pytest.fixture
+def app(monkeypatch):
+    data = synthetic_mnist()
+    monkeypatch.setattr(state, "is_provisioned", lambda: True)
+    monkeypatch.setattr(state, "_dataset", lambda: data)
+    room.feed().invalidate()
+    teach._room_sharing.clear()
+
+    def make(image=None, owner=None, board=False, presenter=False):
+        monkeypatch.setattr(canvas, "draw", lambda *a, **k: image)
+        at = (
+            AppTest.from_function(board_page, default_timeout=60)
+            if board
+            else AppTest.from_file(APP, default_timeout=60)
+        )
+        if owner or presenter:  # the same browser again (its cookie), or the presenter
+            at.session_state["owner"] = owner or PRESENTER.owner
+            at.session_state["new_identity"] = False
+            at.session_state["identity_token"] = "x" * 43
+            at.session_state["is_presenter"] = presenter
+            at.session_state["seen_at"] = 0.0
+        at.run()
+        assert not at.exception
+        return at
+
+    return make
+
+
+def board_page():
+    """The /room page as app.py frames it (AppTest cannot switch to a page that is a function)."""
+    from ui import access, board, state
+
+    state.init()
+    access.init()
+    board.render()
+
+
+def the_store() -> store.Store:
+    return state.run_history()[0]
+
+
+def test_nicknames_are_unique_in_the_room_and_changeable(app):
+    a, b = app(), app()
+    a.text_input(key="nickname").input("Alice").run()
+    assert the_store().names([a.session_state["owner"]])[a.session_state["owner"]] == "Alice"
+    b.text_input(key="nickname").input("ALICE ").run()
+    assert any("is taken in this room" in e.value for e in b.error)
+    assert b.text_input(key="nickname").value == "" and the_store().nickname(b.session_state["owner"]) is None
+    a.text_input(key="nickname").input("Al").run()  # changed: "alice" is free again
+    b.text_input(key="nickname").input("alice").run()
+    assert not b.error and the_store().nickname(b.session_state["owner"]) == "alice"
+    assert app(owner=b.session_state["owner"]).text_input(key="nickname").value == "alice"  # after a reload
+
+
+def test_right_and_wrong_keep_the_drawing_with_its_label(app):
+    at = app(render(4, PLACEMENTS["big"]))
+    predicted = int(next(m for m in at.metric if m.label == "Prediction").value)
+    at.button(key="teach_right").click().run()
+    (d,) = the_store().drawings(with_png=True)
+    assert d.label == predicted and d.owner == at.session_state["owner"] and d.png.startswith(b"\x89PNG")
+    assert np.frombuffer(d.framed, np.uint8).reshape(28, 28).max() > 200  # framed like MNIST: white ink
+    assert any("kept for the room as a" in c.value for c in at.caption)
+    at.button_group(key="teach_label").set_value(7).run()  # the same drawing, corrected: not counted twice
+    assert [x.label for x in the_store().drawings()] == [7]
+    app(render(1, PLACEMENTS["big"])).button_group(key="teach_label").set_value(1).run()
+    assert sorted(x.label for x in the_store().drawings()) == [1, 7]
+
+
+def test_nothing_is_kept_from_a_participant_who_turned_sharing_off(app):
+    at = app(render(4, PLACEMENTS["big"]))
+    at.toggle(key="share_drawings").set_value(False).run()
+    assert at.button(key="teach_right").proto.disabled and at.button_group(key="teach_label").proto.disabled
+    owner = at.session_state["owner"]
+    again = app(render(4, PLACEMENTS["big"]), owner=owner)  # a reload keeps the choice
+    assert again.toggle(key="share_drawings").value is False and again.button(key="teach_right").proto.disabled
+    # The store refuses on its own, whoever calls it: nothing is written for this participant.
+    assert the_store().add_drawing(owner, 4, teach.drawing_png(render(4, PLACEMENTS["big"])), b"\0" * 784) is None
+    assert the_store().drawings() == []
+
+
+def test_the_presenter_turns_sharing_off_for_the_whole_room(app):
+    the_store().set_sharing(False, PRESENTER)
+    at = app(render(4, PLACEMENTS["big"]))
+    assert at.button(key="teach_right").proto.disabled
+    assert any("turned sharing off" in c.value for c in at.caption)
+
+
+def test_room_accuracy_is_shown_in_training_and_runs(app):
+    s = the_store()
+    for digit in range(10):
+        for place in PLACEMENTS.values():
+            image = render(digit, place)
+            s.add_drawing("someone", digit, teach.drawing_png(image), room.framed_bytes(image))
+    n_test = s.drawing_counts()[store.TEST]
+    at = app(render(4, PLACEMENTS["big"]))
+    at.session_state["tab"] = "Training"
+    at.run()
+    shown = next(m for m in at.metric if m.label == "Room accuracy").value
+    expected = room.scorer().score("shipped", state.shipped_model(), s)
+    assert expected.n == n_test > 0 and shown == f"{expected.accuracy:.1%}"
+
+
+def test_the_board_shows_the_room_and_the_presenter_runs_a_round(app, monkeypatch):
+    s = the_store()
+    s.set_nickname("someone", "Zed", "Guest 0000")
+    image = render(3, PLACEMENTS["big"])
+    s.add_drawing("someone", 3, teach.drawing_png(image), room.framed_bytes(image))
+    monkeypatch.setenv("DIGIT_STUDIO_PRESENTER_PASSCODE", "correct horse")
+    board = app(board=True)
+    assert any(m.label == "Shared drawings" and m.value == "1" for m in board.metric)
+    assert not any(h.value == "Presenter" for h in board.header)  # a participant sees no controls
+    monkeypatch.setenv("DIGIT_STUDIO_JOIN_URL", "http://studio.example:8501/")
+    room.feed().invalidate()
+    presenter = app(board=True, presenter=True)
+    assert any(h.value == "Presenter" for h in presenter.header)
+    assert any("http://studio.example:8501/" in shown(m.value) for m in presenter.markdown)
+    presenter.number_input(key="round_seconds").set_value(60)
+    presenter.button(key="FormSubmitter:round_form-Start the round").click().run()
+    assert not presenter.exception and s.round()["ends"] - s.round()["started"] == 60
+    presenter.toggle(key="room_sharing").set_value(False).run()
+    assert not s.sharing()
+    (d,) = s.drawings()
+    presenter.button(key=f"drawing_delete_{d.id}").click().run()
+    assert s.drawings() == [] and len(s.drawings(archived=True)) == 1

@@ -1,0 +1,374 @@
+"""The room board (/room): the presenter's view for the projector.
+
+Live, without rerunning anyone's script: two fragments redraw from one shared snapshot of the
+room (ui/room.py), read from the store at most once per REFRESH for every board of the server.
+Below them, for the presenter only: sharing, the join address, the board's model, timed rounds,
+the review of shared drawings, clearing the room and the exports.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+import store
+from store import dataset
+from ui import access, pages, plots, room, state, text
+
+_CSS = """
+<style>
+.st-key-join_address p { font-size: 2.4rem; font-weight: 700; line-height: 1.2; word-break: break-all; margin: 0; }
+.st-key-round_clock [data-testid="stMetricValue"] { font-size: 4.5rem; line-height: 1.05; }
+.st-key-board_counts [data-testid="stMetricValue"] { font-size: 3rem; }
+.st-key-round_winner p { font-size: 2rem; font-weight: 700; }
+</style>
+"""
+ROUND_SHOWN = 30 * 60.0  # seconds a finished round's winner stays on the board
+REVIEW = 60  # drawings the presenter reviews at once
+COLUMNS = {
+    "MNIST test %": st.column_config.NumberColumn(format="%.1f"),
+    "room %": st.column_config.NumberColumn(format="%.1f", help="Accuracy on the room's test half"),
+}
+
+
+def render() -> None:
+    st.html(_CSS)
+    with st.sidebar:
+        st.page_link(pages.studio(), label="Back to the studio", icon=":material/draw:")
+        access.render_panel()
+    st.title("Room board")
+    _round()
+    _live()
+    if access.is_presenter():
+        _presenter()
+
+
+def _snapshot() -> room.Snapshot:
+    return room.feed().get(state.store_or_none())
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, int(seconds + 0.999))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@st.fragment(run_every=1.0)
+def _round() -> None:
+    """The timed round: a countdown while it runs, then its winner (redrawn every second from the
+    shared snapshot; the countdown itself is computed here from the round's end)."""
+    snap = _snapshot()
+    found = snap.round
+    if not found or time.time() - found["ends"] > ROUND_SHOWN:
+        return
+    left = found["ends"] - time.time()
+    title = text.md(found.get("title") or "Timed round")
+    limit = f"runs started in it with at most {found['max_seconds']:g} s of training compete"
+    leader = snap.standings[0] if snap.standings else None
+    with st.container(border=True, key="round_panel"):
+        c1, c2 = st.columns([1, 2])
+        with c1.container(key="round_clock"):
+            st.metric(f"Round {found['id']}", _clock(left) if left > 0 else "Over")
+        with c2:
+            st.markdown(f"**{title}**: {limit}.")
+            with st.container(key="round_winner"):
+                if leader is None:
+                    st.markdown("No run qualifies yet." if left > 0 else "No run qualified: no winner.")
+                else:
+                    word = "Leading" if left > 0 else "Winner"
+                    st.markdown(f"{word}: {text.md(leader['who'], 40)} (run \\#{leader['run']}), {_score_of(leader)}")
+
+
+def _score_of(row: dict) -> str:
+    if row["room"] is not None:
+        return f"room accuracy {row['room']:.1%}"
+    return f"MNIST test accuracy {row['mnist']:.1%} (the room has no test drawings yet)"
+
+
+@st.fragment(run_every=room.REFRESH)
+def _live() -> None:
+    snap = _snapshot()
+    if snap.error:
+        st.warning(text.message(snap.error))
+        return
+    left, right = st.columns([3, 1], gap="large")
+    with left:
+        with st.container(horizontal=True, key="board_counts"):
+            running = sum(r["status"] == store.RUNNING for r in snap.runs)
+            st.metric("Online", snap.online, help="Participants with the app open in the last minute.")
+            st.metric("Runs", len(snap.runs), delta=f"{running} training" if running else None, delta_color="off")
+            drawn = snap.counts[store.TEST] + snap.counts[store.TRAIN]
+            st.metric(
+                "Shared drawings",
+                drawn,
+                help=f"Test half {snap.counts[store.TEST]}, training half {snap.counts[store.TRAIN]}.",
+            )
+            st.metric("Shipped model on the room", _pct(snap.shipped_score and snap.shipped_score.accuracy))
+        _leaderboard(snap)
+    with right:
+        _join(snap)
+    if not snap.sharing:
+        st.caption("Sharing is off: the room keeps no new drawings until the presenter turns it on.")
+    c1, c2 = st.columns([3, 2], gap="large")
+    with c1:
+        _latest(snap)
+    with c2:
+        _confusion(snap)
+
+
+def _pct(value) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def _leaderboard(snap: room.Snapshot) -> None:
+    st.subheader("Leaderboard")
+    if not snap.runs:
+        st.info("No runs yet: train a model in the studio's sidebar, and it appears here while it trains.")
+        return
+    table = pd.DataFrame(
+        [
+            {
+                "#": i + 1,
+                "who": text.clean(r["who"], 24),
+                "run": r["run"],
+                "name": text.clean(r["name"], 30),
+                "settings": r["settings"],
+                "status": r["status"],
+                "epoch": r["epoch"],
+                "MNIST test %": float("nan") if r["mnist"] is None else round(100 * r["mnist"], 2),
+                "room %": float("nan") if r["room"] is None else round(100 * r["room"], 2),
+            }
+            for i, r in enumerate(snap.runs)
+        ]
+    )
+    st.dataframe(table, hide_index=True, width="stretch", column_config=COLUMNS, key="board_runs")
+    st.caption(
+        "Ranked by room accuracy: how well each model reads this room's own handwriting (its test half "
+        "only), then by MNIST test accuracy. A run gets its room score when it ends."
+    )
+
+
+def _join(snap: room.Snapshot) -> None:
+    st.subheader("Join")
+    st.image(room.qr_png(snap.join), width=260)
+    with st.container(key="join_address"):
+        st.markdown(text.md(snap.join, 200))
+
+
+def _latest(snap: room.Snapshot) -> None:
+    st.subheader("Latest shared drawings")
+    if not snap.latest:
+        st.caption("None yet: under every prediction, press Right or pick the digit it is.")
+        return
+    st.caption(f"What {text.md(snap.board_model, 120)} reads in each (label → read as).")
+    cols = st.columns(6)
+    for i, (d, who, read, _confidence) in enumerate(snap.latest):
+        mark = "✓" if read == d.label else "✗"
+        cols[i % 6].image(
+            d.png, caption=f"{d.label} → {read} {mark} · {text.clean(who, 16)}", width=96, output_format="PNG"
+        )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _confusion_png(confusion_bytes: bytes, title: str) -> bytes:
+    import numpy as np
+
+    cm = np.frombuffer(confusion_bytes, np.int64).reshape(10, 10)
+    return state.figure_png(plots.plot_confusion(cm, title=title), dpi=80)
+
+
+def _confusion(snap: room.Snapshot) -> None:
+    st.subheader("The room's confusion matrix")
+    score = snap.board_score
+    if score is None or not score.n:
+        st.caption("It appears once the room's test half has drawings.")
+        return
+    title = f"{score.n} test drawings, room accuracy {score.accuracy:.1%}"
+    st.image(_confusion_png(score.confusion.tobytes(), title), width="stretch")
+    st.caption(f"Read by {text.md(snap.board_model, 120)}. Rows: the digit it is; columns: what the model read.")
+
+
+# -- the presenter's controls ----------------------------------------------------------------------
+
+
+def _act(action, done: str) -> None:
+    """Run a store change for the presenter: a refusal is a message, never a traceback."""
+    try:
+        action()
+    except (store.StoreError, store.Refused) as exc:
+        st.session_state.board_flash = ("error", text.message(str(exc).capitalize() + "."))
+    else:
+        room.feed().invalidate()
+        st.session_state.board_flash = ("ok", done)
+
+
+def _flash() -> None:
+    found = st.session_state.pop("board_flash", None)
+    if found:
+        (st.error if found[0] == "error" else st.success)(found[1])
+
+
+def _presenter() -> None:
+    runs = state.store_or_none()
+    st.divider()
+    st.header("Presenter")
+    _flash()
+    if runs is None:
+        st.warning("There is no run history on this server.")
+        return
+    try:
+        c1, c2 = st.columns(2, gap="large")
+        with c1:
+            _settings(runs)
+        with c2:
+            _round_controls(runs)
+        _review(runs)
+        _clear_and_export(runs)
+    except store.StoreError as exc:
+        st.warning(text.message(f"{str(exc).capitalize()}."))
+
+
+def _settings(runs: store.Store) -> None:
+    ss = st.session_state
+    st.subheader("The room")
+    ss.room_sharing = runs.sharing()
+    st.toggle(
+        "Share labelled drawings with the room",
+        key="room_sharing",
+        on_change=lambda: _act(
+            lambda: runs.set_sharing(bool(ss.room_sharing), access.actor()),
+            "Sharing is on." if ss.room_sharing else "Sharing is off: no new drawings are kept.",
+        ),
+        help="Off: Right / Wrong keep nothing, for everyone. Each participant can also turn it off for themselves.",
+    )
+    with st.form("room_join_form", border=False):
+        url = st.text_input(
+            "Join address (empty: this server's own)",
+            value=runs.join_url(),
+            key="room_join_url",
+            max_chars=200,
+            placeholder=room.join_url(None),
+            help=f"What the board shows and encodes in the QR code. Also settable with {room.JOIN_ENV}.",
+        )
+        if st.form_submit_button("Save the join address"):
+            if url.strip() and not url.strip().lower().startswith(("http://", "https://")):
+                st.error("A join address starts with http:// or https://.")
+            else:
+                _act(lambda: runs.set_join_url(url, access.actor()), "The join address was saved.")
+                st.rerun()
+    with_model = {r.id: r for r in runs.runs() if r.has_model}
+    options = [0, *with_model]
+    chosen = runs.board_model()
+    st.selectbox(
+        "The board reads the drawings with",
+        options,
+        index=options.index(chosen) if chosen in with_model else 0,
+        format_func=lambda i: "the shipped model" if i == 0 else text.clean(with_model[i].label, state.LABEL_LEN),
+        key="board_model_pick",
+        on_change=lambda: _act(
+            lambda: runs.set_board_model(ss.board_model_pick or None, access.actor()), "The board's model was changed."
+        ),
+    )
+
+
+def _round_controls(runs: store.Store) -> None:
+    st.subheader("Timed round")
+    with st.form("round_form", border=False):
+        title = st.text_input(
+            "Challenge", "Best room accuracy with at most 3 s of training", key="round_title", max_chars=80
+        )
+        c1, c2 = st.columns(2)
+        seconds = c1.number_input("Round length (s)", 10, 3600, 120, step=10, key="round_seconds")
+        most = c2.number_input("Training time per run, at most (s)", 0.1, 600.0, 3.0, step=0.5, key="round_max_seconds")
+        if st.form_submit_button("Start the round", type="primary"):
+            _act(
+                lambda: runs.start_round(float(seconds), float(most), title, access.actor()),
+                f"The round started: {seconds} s.",
+            )
+            st.rerun()
+    found = runs.round()
+    if found and found["ends"] > time.time():
+        st.button(
+            "End the round now",
+            key="round_end",
+            on_click=lambda: _act(lambda: runs.end_round(access.actor()), "The round was ended."),
+        )
+
+
+def _review(runs: store.Store) -> None:
+    st.subheader("Review shared drawings")
+    found = runs.drawings(with_png=True, limit=REVIEW, newest_first=True)
+    if not found:
+        st.caption("No shared drawings yet.")
+    names = runs.names([d.owner for d in found])
+    cols = st.columns(10)
+    for i, d in enumerate(found):
+        with cols[i % 10]:
+            st.image(d.png, caption=f"#{d.id}: {d.label} · {text.clean(names.get(d.owner, '?'), 14)}", width=72)
+            st.button(
+                "Delete",
+                key=f"drawing_delete_{d.id}",
+                on_click=lambda i=d.id: _act(
+                    lambda: runs.delete_drawing(i, access.actor()), f"Drawing #{i} was moved to the archive."
+                ),
+            )
+    archived = runs.drawings(with_png=True, archived=True, limit=REVIEW, newest_first=True)
+    if archived:
+        with st.expander(f"Deleted drawings ({len(archived)}{'+' if len(archived) == REVIEW else ''})"):
+            cols = st.columns(10)
+            for i, d in enumerate(archived):
+                with cols[i % 10]:
+                    st.image(d.png, caption=f"#{d.id}: {d.label}", width=72)
+                    st.button(
+                        "Restore",
+                        key=f"drawing_restore_{d.id}",
+                        on_click=lambda i=d.id: _act(
+                            lambda: runs.restore_drawing(i, access.actor()), f"Drawing #{i} was restored."
+                        ),
+                    )
+
+
+def _clear_and_export(runs: store.Store) -> None:
+    c1, c2 = st.columns(2, gap="large")
+    with c1:
+        st.subheader("Clear the room")
+        sure = st.checkbox("Yes, archive every run and every shared drawing", key="board_clear_sure")
+        st.button(
+            "Clear the room",
+            key="board_clear",
+            disabled=not sure,
+            on_click=_clear,
+            args=(runs,),
+            help="Everything goes to the archive: it can be restored (Runs tab, and above) until you empty it.",
+        )
+    with c2:
+        st.subheader("Export the room's dataset")
+        counts = runs.drawing_counts()
+        st.caption(
+            f"{counts[store.TRAIN]} training and {counts[store.TEST]} test drawings. Writers appear as p1, p2, ...: "
+            "no nicknames leave the room."
+        )
+        stamp = time.strftime("%Y%m%d-%H%M")
+        st.download_button(
+            "PNGs + labels.csv (.zip)",
+            lambda: dataset.png_zip(runs.iter_drawings()),
+            file_name=f"digit-studio-room-{stamp}.zip",
+            mime="application/zip",
+            key="export_png",
+            on_click="ignore",
+        )
+        st.download_button(
+            "MNIST IDX files (.zip)",
+            lambda: dataset.idx_zip(runs.drawings()),
+            file_name=f"digit-studio-room-idx-{stamp}.zip",
+            mime="application/zip",
+            key="export_idx",
+            on_click="ignore",
+            help="MNIST/raw/train-images-idx3-ubyte and the other three: torchvision.datasets.MNIST(root) loads them.",
+        )
+
+
+def _clear(runs: store.Store) -> None:
+    st.session_state.board_clear_sure = False
+    _act(lambda: runs.clear_room(access.actor()), "The room was cleared: every run and drawing is in the archive.")

@@ -1,0 +1,334 @@
+"""The room, shared by every session of this server: room accuracy of models and runs, the
+board's data (one read of the store per refresh interval, for every board at once), the join
+address, and each session's presence.
+
+Nothing here belongs to one session: the scorer and the feed are ``st.cache_resource``
+objects that only ever hold what anyone in the room may see.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import streamlit as st
+
+import model
+import store
+from store import Run
+from train.roomeval import RoomScorer, Score
+from ui import access, state, text
+
+REFRESH = 2.0  # seconds: how often the board redraws, and the age of the data it shows at most
+JOIN_ENV = "DIGIT_STUDIO_JOIN_URL"
+LATEST = 12  # shared drawings shown on the board
+ONLINE_WITHIN = 60.0  # seconds: a session that said "still here" this recently is online
+
+
+@st.cache_resource(show_spinner=False)
+def scorer() -> RoomScorer:
+    return RoomScorer()
+
+
+def room_score(entry: state.ModelEntry) -> Score | None:
+    """A session's model scored on the room's test half (None without a store)."""
+    runs = state.store_or_none()
+    if runs is None:
+        return None
+    try:
+        key = "shipped" if entry.key == state.SHIPPED else entry.run_id or f"{entry.key}:{id(entry.net)}"
+        return scorer().score(key, entry.net, runs)
+    except store.StoreError:
+        return None
+
+
+def run_scores(runs_store: store.Store, runs: list[Run]) -> dict[int, Score]:
+    """Room scores of runs that have a model, by run id (computed once per set of drawings)."""
+    revision = runs_store.drawings_revision()
+    out = {}
+    for r in runs:
+        if r.has_model and r.status != store.RUNNING:
+            net = scorer().run_model(runs_store, r.id)
+            if net is not None:
+                out[r.id] = scorer().score(r.id, net, runs_store, revision)
+    return out
+
+
+def scores_for(runs: list[Run]) -> dict[int, Score]:
+    """``run_scores`` with this server's store; {} when it cannot be read."""
+    runs_store = state.store_or_none()
+    try:
+        return {} if runs_store is None else run_scores(runs_store, runs)
+    except store.StoreError:
+        return {}
+
+
+def percent(score: Score | None) -> float:
+    """A room score as a table cell: percent, NaN when there is none."""
+    return float("nan") if score is None or score.accuracy is None else round(100 * score.accuracy, 2)
+
+
+def pct(score: Score | None) -> str:
+    """A room score as a metric: "83.3%", or "–" when there is none."""
+    return "–" if score is None or score.accuracy is None else f"{score.accuracy:.1%}"
+
+
+def describe(score: Score | None) -> str:
+    if score is None:
+        return "no run history on this server"
+    if score.accuracy is None:
+        return "no labelled drawings in the room's test half yet"
+    return f"{score.accuracy:.1%} of {score.n} drawing{'s' * (score.n != 1)} in the room's test half"
+
+
+# -- joining -------------------------------------------------------------------------------------
+
+
+def lan_address() -> str:
+    """This machine's address on the network the room is on (no packet is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))
+            return s.getsockname()[0]
+        except OSError:
+            return "127.0.0.1"
+
+
+def join_url(runs_store: store.Store | None) -> str:
+    """What participants open: the presenter's setting, else $DIGIT_STUDIO_JOIN_URL, else this
+    server's LAN address and port."""
+    chosen = ""
+    if runs_store is not None:
+        try:
+            chosen = runs_store.join_url()
+        except store.StoreError:
+            chosen = ""
+    chosen = chosen or os.environ.get(JOIN_ENV, "").strip()
+    if chosen:
+        return chosen
+    port = st.get_option("server.port")
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"http://{lan_address()}:{port}/" + (f"{base}/" if base else "")
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def qr_png(url: str) -> bytes:
+    """The join address as a QR code (PNG), made once per address."""
+    import io
+
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="png", scale=12, border=2)
+    return buf.getvalue()
+
+
+# -- presence ------------------------------------------------------------------------------------
+
+
+@st.fragment(run_every=access.SEEN_EVERY)
+def presence() -> None:
+    """Says "still here" for this session while its tab is open, so an idle participant who is
+    listening still counts as online (only this empty fragment reruns)."""
+    access.note_seen()
+
+
+# -- the board's data ----------------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """What every board shows, read at ``at``."""
+
+    at: float
+    online: int = 0
+    runs: list = field(default_factory=list)  # dicts, best room accuracy first
+    counts: dict = field(default_factory=lambda: {store.TEST: 0, store.TRAIN: 0})
+    latest: list = field(default_factory=list)  # (Drawing with png, name, read as, confidence)
+    board_model: str = "the shipped model"
+    board_score: Score | None = None
+    shipped_score: Score | None = None
+    round: dict | None = None
+    standings: list = field(default_factory=list)  # eligible runs of the round, best first
+    sharing: bool = True
+    join: str = ""
+    error: str = ""
+
+
+class Feed:
+    """The board's data, rebuilt at most once per REFRESH for every board of this server."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snap: Snapshot | None = None
+        self.builds = 0  # for the bench and the tests
+
+    def get(self, runs_store: store.Store | None) -> Snapshot:
+        snap = self._snap
+        if snap is not None and time.time() - snap.at < REFRESH:
+            return snap
+        with self._lock:  # one rebuild; the other boards wait for it and share it
+            snap = self._snap
+            if snap is None or time.time() - snap.at >= REFRESH:
+                snap = self._snap = build(runs_store)
+                self.builds += 1
+            return snap
+
+    def invalidate(self) -> None:
+        """Something changed here (a drawing kept, a setting): the next board refresh reads anew."""
+        self._snap = None
+
+
+@st.cache_resource(show_spinner=False)
+def feed() -> Feed:
+    return Feed()
+
+
+def short_settings(c: dict) -> str:
+    return f"{c['model']}, {c['optimizer']} lr {c['lr']:g}, bs {c['batch_size']}, {c['epochs']} ep, {c['framing']}" + (
+        ", aug" if c.get("augment") else ""
+    )
+
+
+def build(runs_store: store.Store | None) -> Snapshot:
+    """Read the room once: people, runs and their scores, drawings, the round, the join address."""
+    snap = Snapshot(at=time.time(), join=join_url(runs_store))
+    if runs_store is None:
+        snap.error = "There is no run history on this server, so there is no room to show."
+        return snap
+    try:
+        runs_store.mark_interrupted()
+        runs = runs_store.runs()
+        names = runs_store.names([r.owner for r in runs])
+        latest_epoch = runs_store.latest_epochs([r.id for r in runs if r.status == store.RUNNING])
+        revision = runs_store.drawings_revision()
+        scores = run_scores(runs_store, runs)
+        snap.online = len(runs_store.online(ONLINE_WITHIN))
+        snap.counts = runs_store.drawing_counts()
+        snap.sharing = runs_store.sharing()
+        snap.round = runs_store.round()
+        snap.shipped_score = scorer().score("shipped", state.shipped_model(), runs_store, revision)
+        net, snap.board_model, snap.board_score = _board_model(runs_store, revision, scores)
+        latest = runs_store.drawings(with_png=True, limit=LATEST, newest_first=True)
+        who = runs_store.names([d.owner for d in latest])
+        snap.latest = [
+            (d, who.get(d.owner, "?"), *read) for d, read in zip(latest, scorer().read(net, latest), strict=True)
+        ]
+    except store.StoreError as exc:
+        snap.error = f"The room cannot be read just now: {exc}."
+        return snap
+    for r in runs:
+        epoch, acc = latest_epoch.get(r.id, (None, None))
+        score = scores.get(r.id)
+        snap.runs.append(
+            {
+                "run": r.id,
+                "who": names.get(r.owner, "?"),
+                "name": r.name,
+                "settings": short_settings(r.config),
+                "status": r.status,
+                "epoch": epoch if r.status == store.RUNNING else r.config["epochs"],
+                "mnist": acc if r.status == store.RUNNING else r.test_accuracy,
+                "room": None if score is None else score.accuracy,
+                "seconds": r.duration,
+                "started": r.started,
+            }
+        )
+    snap.runs.sort(key=_rank)
+    snap.standings = standings(snap.round, snap.runs)
+    return snap
+
+
+def _rank(row: dict) -> tuple:
+    """Best room accuracy first, then MNIST test accuracy; runs without either last."""
+    room, mnist = row["room"], row["mnist"]
+    return (room is None, -(room or 0.0), mnist is None, -(mnist or 0.0), row["run"])
+
+
+def _board_model(runs_store: store.Store, revision: tuple, scores: dict) -> tuple:
+    """The model that reads the board's drawings: the presenter's pick, else the shipped one."""
+    chosen = runs_store.board_model()
+    if chosen is not None:
+        run = runs_store.run(chosen)
+        net = scorer().run_model(runs_store, chosen) if run is not None and run.has_model else None
+        if net is not None:
+            return net, store.run_label(run.id, run.name, run.config), scores.get(chosen)
+    shipped = state.shipped_model()
+    return shipped, "the shipped model", scorer().score("shipped", shipped, runs_store, revision)
+
+
+def standings(found: dict | None, rows: list[dict]) -> list[dict]:
+    """The runs that compete in a round: started during it, finished or stopped, with at most its
+    training time; best room accuracy first (MNIST test accuracy while the room has no test half)."""
+    if not found:
+        return []
+    eligible = [
+        r
+        for r in rows
+        if found["started"] <= r["started"] <= found["ends"]
+        and r["status"] in (store.FINISHED, store.STOPPED)
+        and r["seconds"] is not None
+        and r["seconds"] <= found["max_seconds"]
+        and r["mnist"] is not None
+    ]
+    return sorted(eligible, key=_rank)
+
+
+def confusion_of(score: Score | None) -> np.ndarray:
+    return score.confusion if score is not None else np.zeros((10, 10), np.int64)
+
+
+def framed_bytes(image) -> bytes | None:
+    """The 28x28 a drawing is kept as: framed like MNIST itself (``store.FRAMED_WITH``), uint8."""
+    x = model.to_mnist(image, framing=store.FRAMED_WITH)
+    return None if x is None else (np.clip(x, 0, 1) * 255).round().astype(np.uint8).tobytes()
+
+
+# -- nicknames -----------------------------------------------------------------------------------
+
+
+def _save_nickname() -> None:
+    ss = st.session_state
+    runs = state.store_or_none()
+    if runs is None:
+        ss.nickname_note = ("error", "There is no run history on this server, so nicknames cannot be kept.")
+        return
+    try:
+        kept = runs.set_nickname(ss.owner, ss.get("nickname", ""), access.anonymous_label(ss.owner))
+    except store.Refused as exc:
+        ss.nickname_note = ("error", text.message(exc))
+        ss.nickname = ss.get("nickname_kept", "")
+        return
+    except store.StoreError as exc:
+        ss.nickname_note = ("error", f"Not saved: {text.message(exc)}")
+        return
+    ss.nickname = ss.nickname_kept = kept
+    feed().invalidate()
+    ss.nickname_note = ("ok", f"You are {text.md(kept)} in the room." if kept else "You are anonymous again.")
+
+
+def nickname_field() -> None:
+    """The participant's nickname (widget key ``nickname``): shown on the board, in runs and drawings."""
+    ss = st.session_state
+    if "nickname_kept" not in ss:
+        runs = state.store_or_none()
+        try:
+            ss.nickname_kept = (runs.nickname(ss.owner) if runs is not None else None) or ""
+        except store.StoreError:
+            ss.nickname_kept = ""
+        ss.nickname = ss.nickname_kept
+    st.text_input(
+        "Your nickname",
+        key="nickname",
+        max_chars=store.NICK_MAX,
+        on_change=_save_nickname,
+        placeholder=access.anonymous_label(ss.owner),
+        help="How the room board, the Runs tab and shared drawings name you. Unique in the room; change it any time.",
+    )
+    note = ss.pop("nickname_note", None)
+    if note:
+        (st.error if note[0] == "error" else st.caption)(note[1])

@@ -1,0 +1,35 @@
+"""The studio page: draw, train, compare (the app as a participant sees it)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import access, data_tab, draw, inside, layout, pages, room, runs, sidebar, sigmoid, training
+
+TABS = {
+    "Draw": draw,
+    "Training": training,
+    "Sigmoid": sigmoid,
+    "Inside the model": inside,
+    "Data": data_tab,
+    "Runs": runs,
+}
+
+
+def render() -> None:
+    layout.page(layout.presenter())
+    sidebar.render()
+    with st.sidebar:
+        room.nickname_field()
+        st.page_link(pages.board(), label="Room board: runs, drawings, how to join")
+        access.render_panel()
+        room.presence()
+    with st.container(horizontal=True, vertical_alignment="bottom", key="title_row"):
+        st.title("Digit Studio", width="content")
+        layout.toggle()
+    tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
+    for (name, view), tab in zip(TABS.items(), tabs, strict=True):
+        # Only the open tab runs, except Draw: its canvas must stay mounted to keep the drawing.
+        if tab.open or name == "Draw":
+            with tab:
+                view.render()

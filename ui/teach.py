@@ -1,0 +1,140 @@
+"""Teach it: under every prediction, "Right" or "Wrong, it is a …". A labelled drawing joins the
+room's dataset (store/room.py) when the presenter has sharing on and this participant has not
+turned it off; otherwise nothing of it is kept anywhere."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+import model
+import store
+from ui import access, limits, room, state, text
+
+SIDE = 280  # the stored drawing's longer side at most: the canvas's own size
+
+
+def drawing_png(image) -> bytes:
+    """A small grayscale PNG of a drawing or photo as the model reads it: white ink on black,
+    its longer side at most SIDE pixels, so a model with any framing can be scored on it later."""
+    ink = Image.fromarray((np.clip(model.to_ink(image), 0, 1) * 255).round().astype(np.uint8))
+    if max(ink.size) > SIDE:
+        ink.thumbnail((SIDE, SIDE), Image.LANCZOS)
+    buf = io.BytesIO()
+    ink.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def source(image, result: dict):
+    """What to keep of a prediction's input: the canvas drawing, or a photo's cleaned-up digit."""
+    return result["steps"].get("digit", image) if isinstance(image, bytes) else image
+
+
+@st.cache_data(ttl=room.REFRESH, show_spinner=False)
+def _room_sharing(url: str) -> bool | None:
+    """The presenter's switch, read at most once per REFRESH for every session (None: no store)."""
+    runs = state.store_or_none()
+    try:
+        return None if runs is None else runs.sharing()
+    except store.StoreError:
+        return None
+
+
+def _init_choice(runs: store.Store) -> None:
+    ss = st.session_state
+    if "share_drawings" not in ss:
+        try:
+            ss.share_drawings = runs.shares(ss.owner)
+        except store.StoreError:
+            ss.share_drawings = True
+
+
+def _set_choice() -> None:
+    runs = state.store_or_none()
+    if runs is not None:
+        try:
+            runs.set_shares(st.session_state.owner, bool(st.session_state.share_drawings))
+        except store.StoreError as exc:
+            st.session_state.teach_note = f"Your choice could not be saved: {text.message(exc)}"
+
+
+def _teach(label: int | None) -> None:
+    """A callback: keep the drawing shown in the last run with this label (or say why not)."""
+    ss = st.session_state
+    ss.teach_label = None  # the pills are a one-shot choice
+    image, runs = ss.get("teach_image"), state.store_or_none()
+    if label is None or image is None or runs is None:
+        return
+    if not ss.get("share_drawings", True):
+        ss.teach_note = "Not kept: you turned sharing off, so nothing of your drawings leaves this page."
+        return
+    if limits.allow(ss, "teach"):
+        ss.teach_note = "That is a lot of labels in a short time: wait a little, then try again."
+        return
+    png, framed = drawing_png(image), room.framed_bytes(image)
+    if framed is None:
+        return
+    key = hashlib.sha256(png).hexdigest()
+    taught = ss.setdefault("taught", {})
+    try:
+        if key in taught:  # the same drawing again: its label is corrected, not counted twice
+            try:
+                runs.delete_drawing(taught.pop(key)[0], access.actor())
+            except store.NotFound:
+                pass  # the presenter removed it meanwhile
+        kept = runs.add_drawing(ss.owner, int(label), png, framed)
+    except (store.StoreError, store.Refused) as exc:
+        ss.teach_note = f"Not kept: {text.message(exc)}"
+        return
+    if kept is None:
+        ss.teach_note = "Not kept: the presenter has turned sharing off for the room."
+        return
+    taught[key] = (kept, int(label))
+    room.feed().invalidate()
+    ss.teach_note = f"Thank you: kept for the room as a {int(label)}."
+
+
+def render(image, predicted: int) -> None:
+    """The teach row under a prediction."""
+    ss = st.session_state
+    runs = state.store_or_none()
+    if runs is None:
+        return
+    _init_choice(runs)
+    ss.teach_image = image
+    sharing = _room_sharing(runs.url)
+    off = sharing is False or not ss.share_drawings
+    with st.container(key="teach", horizontal=True, vertical_alignment="bottom"):
+        st.button(
+            "Right",
+            key="teach_right",
+            icon=":material/check:",
+            on_click=_teach,
+            args=(predicted,),
+            disabled=off,
+            help="The model read it right: add this drawing, labelled, to the room's dataset.",
+        )
+        st.pills(
+            "Wrong, it is a …",
+            list(range(10)),
+            key="teach_label",
+            on_change=lambda: _teach(ss.get("teach_label")),
+            disabled=off,
+            help="Tell the model what it should have read: the drawing joins the room's dataset with that label.",
+        )
+    st.toggle(
+        "Share my labelled drawings with the room",
+        key="share_drawings",
+        on_change=_set_choice,
+        help="On: when you press Right or pick a digit, the drawing, its label and your nickname go into "
+        "the room's dataset (the presenter can delete any of them). Off: nothing of your drawings is kept.",
+    )
+    note = ss.pop("teach_note", None)
+    if note:
+        st.caption(note)
+    elif sharing is False:
+        st.caption("The presenter has turned sharing off: labels are not kept.")
