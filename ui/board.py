@@ -19,18 +19,17 @@ from ui import access, pages, plots, room, state, text
 
 _CSS = """
 <style>
-.st-key-join_address p { font-size: 2.4rem; font-weight: 700; line-height: 1.2; word-break: break-all; margin: 0; }
+.st-key-join_address p { font-size: 1.9rem; font-weight: 700; line-height: 1.2; word-break: break-all; margin: 0; }
 .st-key-round_clock [data-testid="stMetricValue"] { font-size: 4.5rem; line-height: 1.05; }
 .st-key-board_counts [data-testid="stMetricValue"] { font-size: 3rem; }
 .st-key-round_winner p { font-size: 2rem; font-weight: 700; }
+.st-key-board_runs table { font-size: 1.15rem; }
 </style>
 """
 ROUND_SHOWN = 30 * 60.0  # seconds a finished round's winner stays on the board
+PEOPLE = 40  # names listed under the online count
 REVIEW = 60  # drawings the presenter reviews at once
-COLUMNS = {
-    "MNIST test %": st.column_config.NumberColumn(format="%.1f"),
-    "room %": st.column_config.NumberColumn(format="%.1f", help="Accuracy on the room's test half"),
-}
+FORMATS = {"MNIST test %": "{:.1f}", "room %": "{:.1f}", "epoch": "{:.0f}"}
 
 
 def render() -> None:
@@ -105,6 +104,10 @@ def _live() -> None:
                 help=f"Test half {snap.counts[store.TEST]}, training half {snap.counts[store.TRAIN]}.",
             )
             st.metric("Shipped model on the room", _pct(snap.shipped_score and snap.shipped_score.accuracy))
+        if snap.people:
+            shown = ", ".join(text.clean(n, 24) for n in snap.people[:PEOPLE])
+            more = f" and {len(snap.people) - PEOPLE} more" if len(snap.people) > PEOPLE else ""
+            st.caption(f"In the room: {text.md(shown + more, 2000)}")
         _leaderboard(snap)
     with right:
         _join(snap)
@@ -142,7 +145,9 @@ def _leaderboard(snap: room.Snapshot) -> None:
             for i, r in enumerate(snap.runs)
         ]
     )
-    st.dataframe(table, hide_index=True, width="stretch", column_config=COLUMNS, key="board_runs")
+    # A plain table: large, readable text on a projector, and every row in the page (no scrolling grid).
+    with st.container(key="board_runs"):
+        st.table(table.style.format(FORMATS, na_rep="–"), border="horizontal", hide_index=True)
     st.caption(
         "Ranked by room accuracy: how well each model reads this room's own handwriting (its test half "
         "only), then by MNIST test accuracy. A run gets its room score when it ends."
@@ -185,7 +190,7 @@ def _confusion(snap: room.Snapshot) -> None:
         st.caption("It appears once the room's test half has drawings.")
         return
     title = f"{score.n} test drawings, room accuracy {score.accuracy:.1%}"
-    st.image(_confusion_png(score.confusion.tobytes(), title), width="stretch")
+    st.image(_confusion_png(score.confusion.tobytes(), title), width=520)
     st.caption(f"Read by {text.md(snap.board_model, 120)}. Rows: the digit it is; columns: what the model read.")
 
 

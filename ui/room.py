@@ -146,6 +146,7 @@ class Snapshot:
 
     at: float
     online: int = 0
+    people: list = field(default_factory=list)  # what the online participants are called
     runs: list = field(default_factory=list)  # dicts, best room accuracy first
     counts: dict = field(default_factory=lambda: {store.TEST: 0, store.TRAIN: 0})
     latest: list = field(default_factory=list)  # (Drawing with png, name, read as, confidence)
@@ -207,7 +208,9 @@ def build(runs_store: store.Store | None) -> Snapshot:
         latest_epoch = runs_store.latest_epochs([r.id for r in runs if r.status == store.RUNNING])
         revision = runs_store.drawings_revision()
         scores = run_scores(runs_store, runs)
-        snap.online = len(runs_store.online(ONLINE_WITHIN))
+        online = runs_store.online(ONLINE_WITHIN)
+        snap.online = len(online)
+        snap.people = sorted((p["nickname"] or p["label"] for p in online), key=lambda n: (n.startswith("Guest "), n))
         snap.counts = runs_store.drawing_counts()
         snap.sharing = runs_store.sharing()
         snap.round = runs_store.round()

@@ -1,0 +1,143 @@
+"""The room in real Chromium: a presenter with the board (/room) on the projector and two
+participants, one server. Nicknames and runs appear on the board live; a correction raises its
+drawing count within 3 s; a participant with sharing off adds nothing; a round counts down and
+names its winner."""
+
+import os
+import re
+import time
+
+import pytest
+
+from store import Store
+from tests.browser import (
+    CHROMIUM_ARGS,
+    ROOT,
+    chromium_path,
+    draw_digit,
+    goto,
+    read_prediction,
+    set_epochs,
+    set_training_digits,
+    sidebar,
+    streamlit_server,
+    wait_idle,
+)
+from tests.drawing import PLACEMENTS
+
+pytestmark = pytest.mark.browser
+PASSCODE = "room-board-7"
+SHOTS = ROOT / ".pytest_cache" / "room"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("no Chromium: CI must run the browser tests")
+        pytest.skip("no Chromium found")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def participant(browser, url, nickname):
+    page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    goto(page, url)
+    field = page.locator(".st-key-nickname input")
+    field.fill(nickname)
+    field.press("Enter")
+    wait_idle(page)
+    return page
+
+
+def board_value(board, label: str) -> str:
+    metric = board.get_by_test_id("stMetric").filter(has_text=label).first
+    return metric.get_by_test_id("stMetricValue").inner_text().strip()
+
+
+def wait_for(condition, timeout: float, step: float = 0.1):
+    """Poll until ``condition()`` is truthy; returns (value, seconds taken)."""
+    start = time.monotonic()
+    while True:
+        value = condition()
+        if value:
+            return value, time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"not within {timeout} s")
+        time.sleep(step)
+
+
+def table_text(board) -> str:
+    return board.locator(".st-key-board_runs").inner_text()
+
+
+def test_a_room_on_the_board(browser, tmp_path):
+    history = tmp_path / "history.sqlite"
+    env = {"DIGIT_STUDIO_RUNS": str(history), "DIGIT_STUDIO_PRESENTER_PASSCODE": PASSCODE}
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with streamlit_server(env=env) as url:
+        board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+        board.goto(f"{url}/room")
+        board.get_by_role("heading", name="Room board").wait_for(timeout=90_000)
+        panel = sidebar(board)
+        panel.get_by_text("Presenter", exact=True).click()
+        panel.get_by_label("Presenter passcode").fill(PASSCODE)
+        panel.get_by_role("button", name="Unlock presenter mode").click()
+        board.get_by_role("heading", name="Timed round").wait_for(timeout=30_000)
+
+        alice, bob = participant(browser, url, "alice"), participant(browser, url, "bob")
+        wait_for(lambda: {"alice", "bob"} <= set(re.findall(r"\w+", board.get_by_text("In the room:").inner_text())), 45)
+
+        # Alice's long run shows on the board while it trains (it started before the round: not in it).
+        set_epochs(alice, 200)
+        sidebar(alice).get_by_role("button", name="Train", exact=True).click()
+        wait_for(lambda: re.search(r"alice.*running", table_text(board), re.S), 60)
+
+        # The presenter starts a round; it counts down.
+        board.get_by_label("Round length (s)").fill("300")
+        board.get_by_label("Training time per run, at most (s)").fill("60")
+        board.get_by_role("button", name="Start the round").click()
+        clock = board.locator(".st-key-round_clock [data-testid='stMetricValue']")
+        first, _ = wait_for(lambda: clock.inner_text().strip() if clock.count() else "", 20)
+        time.sleep(2.5)
+        later = clock.inner_text().strip()
+        seconds = [int(m) * 60 + int(s) for m, s in (v.split(":") for v in (first, later))]
+        assert seconds[1] < seconds[0] <= 300
+
+        # Bob corrects the model: the board's drawing count goes up within 3 s.
+        draw_digit(bob, 7, PLACEMENTS["big"])
+        read_prediction(bob)
+        wait_idle(bob)
+        assert board_value(board, "Shared drawings") == "0"
+        bob.locator(".st-key-teach_label").get_by_role("radio", name="2", exact=True).click()
+        _, took = wait_for(lambda: board_value(board, "Shared drawings") == "1", 3.0, step=0.05)
+        print(f"correction -> board count: {took:.2f} s")
+
+        # Alice turns sharing off: her Right adds nothing, on the board or in the store.
+        alice.get_by_text("Share my labelled drawings with the room").click()
+        wait_idle(alice)
+        draw_digit(alice, 4, PLACEMENTS["big"])
+        read_prediction(alice)
+        wait_idle(alice)
+        right = alice.locator(".st-key-teach_right").get_by_role("button", name="Right")
+        assert right.is_disabled()
+        time.sleep(3)
+        assert board_value(board, "Shared drawings") == "1" and len(Store(history).drawings()) == 1
+
+        # Bob's short run during the round wins it once the presenter ends it.
+        set_epochs(bob, 1)
+        set_training_digits(bob, 2)
+        sidebar(bob).get_by_role("button", name="Train", exact=True).click()
+        sidebar(bob).get_by_text("It is now the model").first.wait_for(timeout=120_000)
+        winner = board.locator(".st-key-round_winner")
+        wait_for(lambda: "Leading: bob" in winner.inner_text(), 10)
+        board.get_by_role("button", name="End the round now").click()
+        wait_for(lambda: "Winner: bob" in winner.inner_text(), 10)
+        board.wait_for_timeout(2500)
+        board.screenshot(path=str(SHOTS / "board.png"))
+        sidebar(alice).get_by_role("button", name="Stop").click()
