@@ -89,3 +89,30 @@ def test_the_idx_export_loads_with_torchvision_as_mnist(s, tmp_path):
         assert len(loaded) == len(want) > 0
         images, labels = store.as_arrays(want)
         assert np.array_equal(loaded.data.numpy(), images) and np.array_equal(loaded.targets.numpy(), labels)
+
+
+def test_a_round_is_won_by_the_best_room_score_among_runs_that_kept_to_its_rules():
+    r = {"id": 1, "started": 100.0, "ends": 160.0, "max_seconds": 3.0}
+
+    def row(run, started=110.0, status="finished", seconds=2.0, limit=600.0, mnist=0.9, room_acc=0.5):
+        return {
+            "run": run,
+            "started": started,
+            "status": status,
+            "seconds": seconds,
+            "time_limit": limit,
+            "mnist": mnist,
+            "room": room_acc,
+        }
+
+    rows = [
+        row(1, room_acc=0.6),
+        row(2, room_acc=0.9, started=90.0),  # started before the round
+        row(3, room_acc=0.95, seconds=3.5),  # trained too long
+        row(4, room_acc=0.92, seconds=3.2, limit=3.0),  # capped at the allowance: its last test ran over
+        row(5, room_acc=0.99, status="running"),
+        row(6, room_acc=0.7, started=170.0),  # after the round
+        row(7, room_acc=0.6, mnist=0.95),  # ties on room accuracy go to MNIST
+    ]
+    assert [x["run"] for x in room.standings(r, rows)] == [4, 7, 1]
+    assert room.standings(None, rows) == []

@@ -38,7 +38,7 @@ def render() -> None:
         st.page_link(pages.studio(), label="Back to the studio", icon=":material/draw:")
         access.render_panel()
     st.title("Room board")
-    _round()
+    _header()
     _live()
     if access.is_presenter():
         _presenter()
@@ -54,10 +54,35 @@ def _clock(seconds: float) -> str:
 
 
 @st.fragment(run_every=1.0)
-def _round() -> None:
-    """The timed round: a countdown while it runs, then its winner (redrawn every second from the
-    shared snapshot; the countdown itself is computed here from the round's end)."""
+def _header() -> None:
+    """Who is here, how many runs and drawings, and the timed round's clock: redrawn every second
+    from the shared snapshot (the countdown is computed here from the round's end), so a new
+    drawing shows within a second of the snapshot that has it."""
     snap = _snapshot()
+    if not snap.error:
+        _counts(snap)
+    _round(snap)
+
+
+def _counts(snap: room.Snapshot) -> None:
+    with st.container(horizontal=True, key="board_counts"):
+        running = sum(r["status"] == store.RUNNING for r in snap.runs)
+        st.metric("Online", snap.online, help="Participants with the app open in the last minute.")
+        st.metric("Runs", len(snap.runs), delta=f"{running} training" if running else None, delta_color="off")
+        drawn = snap.counts[store.TEST] + snap.counts[store.TRAIN]
+        st.metric(
+            "Shared drawings",
+            drawn,
+            help=f"Test half {snap.counts[store.TEST]}, training half {snap.counts[store.TRAIN]}.",
+        )
+        st.metric("Shipped model on the room", _pct(snap.shipped_score and snap.shipped_score.accuracy))
+    if snap.people:
+        shown = ", ".join(text.clean(n, 24) for n in snap.people[:PEOPLE])
+        more = f" and {len(snap.people) - PEOPLE} more" if len(snap.people) > PEOPLE else ""
+        st.caption(f"In the room: {text.md(shown + more, 2000)}")
+
+
+def _round(snap: room.Snapshot) -> None:
     found = snap.round
     if not found or time.time() - found["ends"] > ROUND_SHOWN:
         return
@@ -93,21 +118,6 @@ def _live() -> None:
         return
     left, right = st.columns([3, 1], gap="large")
     with left:
-        with st.container(horizontal=True, key="board_counts"):
-            running = sum(r["status"] == store.RUNNING for r in snap.runs)
-            st.metric("Online", snap.online, help="Participants with the app open in the last minute.")
-            st.metric("Runs", len(snap.runs), delta=f"{running} training" if running else None, delta_color="off")
-            drawn = snap.counts[store.TEST] + snap.counts[store.TRAIN]
-            st.metric(
-                "Shared drawings",
-                drawn,
-                help=f"Test half {snap.counts[store.TEST]}, training half {snap.counts[store.TRAIN]}.",
-            )
-            st.metric("Shipped model on the room", _pct(snap.shipped_score and snap.shipped_score.accuracy))
-        if snap.people:
-            shown = ", ".join(text.clean(n, 24) for n in snap.people[:PEOPLE])
-            more = f" and {len(snap.people) - PEOPLE} more" if len(snap.people) > PEOPLE else ""
-            st.caption(f"In the room: {text.md(shown + more, 2000)}")
         _leaderboard(snap)
     with right:
         _join(snap)

@@ -238,6 +238,7 @@ def build(runs_store: store.Store | None) -> Snapshot:
                 "mnist": acc if r.status == store.RUNNING else r.test_accuracy,
                 "room": None if score is None else score.accuracy,
                 "seconds": r.duration,
+                "time_limit": r.config.get("time_limit"),
                 "started": r.started,
             }
         )
@@ -266,7 +267,7 @@ def _board_model(runs_store: store.Store, revision: tuple, scores: dict) -> tupl
 
 def standings(found: dict | None, rows: list[dict]) -> list[dict]:
     """The runs that compete in a round: started during it, finished or stopped, with at most its
-    training time; best room accuracy first (MNIST test accuracy while the room has no test half)."""
+    training time (or capped at it); best room accuracy first (MNIST test accuracy while the room has no test half)."""
     if not found:
         return []
     eligible = [
@@ -275,7 +276,9 @@ def standings(found: dict | None, rows: list[dict]) -> list[dict]:
         if found["started"] <= r["started"] <= found["ends"]
         and r["status"] in (store.FINISHED, store.STOPPED)
         and r["seconds"] is not None
-        and r["seconds"] <= found["max_seconds"]
+        # Its training took at most the allowance, or the run was capped at it (time_limit): a capped
+        # run's recorded time includes its last test evaluation, a little over the cap.
+        and min(r["seconds"], r["time_limit"] or float("inf")) <= found["max_seconds"]
         and r["mnist"] is not None
     ]
     return sorted(eligible, key=_rank)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import access, data_tab, draw, inside, layout, pages, room, runs, sidebar, sigmoid, training
+from ui import access, data_tab, draw, inside, layout, pages, room, runs, sidebar, sigmoid, teach, training
 
 TABS = {
     "Draw": draw,
@@ -21,6 +21,7 @@ def render() -> None:
     sidebar.render()
     with st.sidebar:
         room.nickname_field()
+        teach.share_toggle()
         st.page_link(pages.board(), label="Room board: runs, drawings, how to join")
         access.render_panel()
         room.presence()

@@ -126,15 +126,27 @@ def render(image, predicted: int) -> None:
             disabled=off,
             help="Tell the model what it should have read: the drawing joins the room's dataset with that label.",
         )
-    st.toggle(
-        "Share my labelled drawings with the room",
-        key="share_drawings",
-        on_change=_set_choice,
-        help="On: when you press Right or pick a digit, the drawing, its label and your nickname go into "
-        "the room's dataset (the presenter can delete any of them). Off: nothing of your drawings is kept.",
-    )
     note = ss.pop("teach_note", None)
     if note:
         st.caption(note)
     elif sharing is False:
         st.caption("The presenter has turned sharing off: labels are not kept.")
+    elif not ss.share_drawings:
+        st.caption("You turned sharing off (sidebar): nothing of your drawings is kept.")
+
+
+def share_toggle() -> None:
+    """The participant's own switch (widget key ``share_drawings``), kept in the store so that a
+    reload keeps it; in the sidebar, so it can be turned off before the first drawing."""
+    runs = state.store_or_none()
+    if runs is None:
+        return
+    _init_choice(runs)
+    st.toggle(
+        "Share my labelled drawings with the room",
+        key="share_drawings",
+        on_change=_set_choice,
+        help="On: when you press Right or pick a digit under a prediction, the drawing, its label and your "
+        "nickname go into the room's dataset (the presenter can delete any of them). Off: nothing of your "
+        "drawings is kept.",
+    )
