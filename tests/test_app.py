@@ -14,6 +14,7 @@ import model
 import store
 from tests.conftest import shown, synthetic_mnist
 from tests.drawing import PLACEMENTS, render
+from train import PRESETS
 from ui import canvas, state
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -286,7 +287,7 @@ def test_a_shared_link_sets_the_sidebar_and_garbage_falls_back_with_a_note(app, 
     at.run()
     assert not at.exception
     assert at.session_state["cfg_model"] == "one-vs-rest" and at.session_state["cfg_lr"] == 0.003
-    assert at.session_state["cfg_epochs"] == 5 and at.session_state["cfg_augment"] is True
+    assert at.session_state["cfg_epochs"] == PRESETS["recommended"].epochs and at.session_state["cfg_augment"] is True
     assert any("epochs='banana' ignored" in shown(w.value) for w in at.warning)
     at.number_input(key="cfg_epochs").set_value(9).run()
     assert at.query_params["epochs"] == ["9"] or at.query_params["epochs"] == "9"  # the URL follows

@@ -104,7 +104,7 @@ def test_train_with_a_small_config_shows_progress_then_test_accuracy(page):
     accuracy.wait_for(timeout=120_000)
     value = float(accuracy.get_by_test_id("stMetricValue").inner_text().rstrip("%"))
     assert 80 < value <= 100
-    assert re.match(r"#\d+ softmax, adam lr 0.005", selected_model(page))  # the Draw tab now uses the new model
+    assert re.match(r"#\d+ softmax, adam lr 0.02", selected_model(page))  # the Draw tab now uses the new model
     draw_digit(page, 7, PLACEMENTS["big"])
     assert read_prediction(page) == "7"
 

@@ -14,7 +14,7 @@ from model.photo import UnreadableImage, open_image
 from model.preprocess import to_mnist
 from tests.conftest import synthetic_mnist
 from tests.drawing import PLACEMENTS, render
-from train import Mnist
+from train import PRESETS, Mnist
 from ui import canvas, state
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -194,5 +194,5 @@ def test_garbage_in_every_url_parameter(monkeypatch):
     assert not at.exception
     notes = [w.value for w in at.warning]
     assert len(notes) == 11 and all(len(n) < 400 for n in notes)
-    assert at.session_state["cfg_lr"] == 0.005 and at.session_state["cfg_model"] == "softmax"
+    assert at.session_state["cfg_lr"] == PRESETS["recommended"].lr and at.session_state["cfg_model"] == "softmax"
     assert math.isfinite(at.session_state["cfg_weight_decay"])

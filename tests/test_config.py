@@ -2,6 +2,8 @@ import pytest
 
 from train.config import PRESETS, TrainConfig
 
+REC = PRESETS["recommended"]  # what a link falls back to
+
 
 @pytest.mark.parametrize(
     "changes, message",
@@ -58,15 +60,15 @@ def test_strings_round_trip_for_links():
 @pytest.mark.parametrize(
     "params, field, expected",
     [
-        ({"lr": "abc"}, "lr", 0.005),
-        ({"lr": "-3"}, "lr", 0.005),
-        ({"lr": "1e999"}, "lr", 0.005),
-        ({"lr": "nan"}, "lr", 0.005),
-        ({"epochs": "2.5"}, "epochs", 5),
-        ({"epochs": "999"}, "epochs", 5),
+        ({"lr": "abc"}, "lr", REC.lr),
+        ({"lr": "-3"}, "lr", REC.lr),
+        ({"lr": "1e999"}, "lr", REC.lr),
+        ({"lr": "nan"}, "lr", REC.lr),
+        ({"epochs": "2.5"}, "epochs", REC.epochs),
+        ({"epochs": "999"}, "epochs", REC.epochs),
         ({"model": "<script>alert(1)</script>"}, "model", "softmax"),
         ({"augment": "maybe"}, "augment", False),
-        ({"batch_size": ""}, "batch_size", 512),
+        ({"batch_size": ""}, "batch_size", REC.batch_size),
         ({"framing": "x" * 10_000}, "framing", "frame+deskew"),
     ],
 )

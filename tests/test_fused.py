@@ -41,6 +41,9 @@ def reference(data: Mnist, cfg: TrainConfig, steps: int, dtype=torch.float32) ->
     else:
         momentum = 0.9 if cfg.optimizer == "sgd-momentum" else 0
         opt = torch.optim.SGD(params, lr=cfg.lr, momentum=momentum, weight_decay=cfg.weight_decay)
+    if cfg.lr_schedule == "linear":  # down to 0 at the run's last step
+        total = cfg.epochs * math.ceil(min(cfg.train_subset, len(data.train_labels)) / cfg.batch_size)
+        schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1 - s / total)
     framed = data.framed(cfg.framing)
     gen = torch.Generator().manual_seed(cfg.seed)
     n_total = len(framed.train_x)
@@ -58,6 +61,8 @@ def reference(data: Mnist, cfg: TrainConfig, steps: int, dtype=torch.float32) ->
             opt.zero_grad()
             net.loss(net.scores(x.to(dtype)), framed.train_y[batch]).backward()
             opt.step()
+            if cfg.lr_schedule == "linear":
+                schedule.step()
             taken += 1
     return net
 
@@ -66,6 +71,8 @@ CASES = [(kind, optimizer, {}) for kind in ("softmax", "tutorial-sigmoid", "one-
     ("softmax", "adam", {"weight_decay": 0.01}),
     ("one-vs-rest", "sgd-momentum", {"weight_decay": 0.001, "train_subset": 450, "batch_size": 45}),
     ("softmax", "sgd", {"augment": True}),
+    ("softmax", "adam", {"lr_schedule": "linear"}),
+    ("tutorial-sigmoid", "sgd-momentum", {"lr_schedule": "linear", "weight_decay": 0.01}),
 ]
 
 

@@ -10,6 +10,7 @@ from model.nets import KINDS
 from model.preprocess import FRAMINGS
 
 OPTIMIZERS = ("sgd", "sgd-momentum", "adam")
+SCHEDULES = ("constant", "linear")
 N_TRAIN = 60_000
 # Caps that hold from every door (sidebar, shared link, CLI): one run cannot hold a training slot
 # for hours. The tutorial preset (50 epochs of batch 32) takes 93,750 steps, about 30 s here.
@@ -35,11 +36,13 @@ class TrainConfig:
     augment: bool = False  # random small rotations, scalings and shifts of each batch
     time_limit: float = 600.0  # seconds of training; then the run stops itself and keeps its model
     room_weight: int = 0  # copies of each of the room's training drawings added to MNIST (0: MNIST only)
+    lr_schedule: str = "constant"  # constant | linear: from lr down to 0 at the last step (less noise at the end)
 
     def __post_init__(self) -> None:
         _choice("model", self.model, KINDS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("framing", self.framing, FRAMINGS)
+        _choice("lr_schedule", self.lr_schedule, SCHEDULES)
         _number("lr", self.lr, float, lo=0, hi=100, lo_open=True, hint="the learning rate must be > 0 and <= 100")
         _number("batch_size", self.batch_size, int, lo=1, hi=N_TRAIN)
         _number("epochs", self.epochs, int, lo=1, hi=MAX_EPOCHS)
@@ -103,8 +106,9 @@ PRESETS: dict[str, TrainConfig] = {
     "tutorial": TrainConfig(
         model="tutorial-sigmoid", optimizer="sgd", lr=0.001, batch_size=32, epochs=50, framing="none"
     ),
-    # Our standard: framed + deskewed digits, Adam. >= 95 % test accuracy in about a second.
-    "recommended": TrainConfig(),
+    # Our standard: framed + deskewed digits, Adam at a high rate that decays to 0 over two epochs
+    # (the decay takes the last steps' noise out). The lowest of 5 seeds: 95.69 % after ~0.2 s.
+    "recommended": TrainConfig(lr=0.02, batch_size=256, epochs=2, lr_schedule="linear"),
 }
 
 

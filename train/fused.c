@@ -29,7 +29,7 @@
 enum { SOFTMAX = 0, TUTORIAL_SIGMOID = 1, ONE_VS_REST = 2 };
 enum { SGD = 0, SGD_MOMENTUM = 1, ADAM = 2 };
 
-int ds_version(void) { return 1; }
+int ds_version(void) { return 2; }
 
 /* The non-zero pixels of one image as (index, value in [0,1]); the bias comes last, value 1. */
 static int nonzeros_u8(const uint8_t *p, const float *lut, uint16_t *idx, float *val) {
@@ -186,12 +186,13 @@ static void make_lut(float *lut) {
 
 /* Train on rows[0..n_rows) of x (uint8 or float32 images, 784 per row) in batches of bs.
  * W (10x784), b (10) are updated in place; m_*, v_* are the optimizer's state (NULL if unused),
- * in the same layout; t0 is the number of steps already taken. Each step's mean loss goes to
+ * in the same layout; t0 is the number of steps already taken; decay_steps > 0 decays lr linearly
+ * to 0 over that many steps (step t uses lr (1 - (t-1)/decay_steps)). Each step's mean loss goes to
  * losses[]. Returns the number of steps applied: fewer than asked when a loss is not finite
  * (that loss is in losses[returned]; its step is not applied), -1 when out of memory. */
 int64_t ds_train(const void *x, int x_float, const int64_t *y, const int64_t *rows, int64_t n_rows, int64_t bs,
                  int kind, int opt, double lr, double wd, double momentum, double beta1, double beta2, double eps,
-                 int64_t t0, float *W, float *b, float *mW, float *mb, float *vW, float *vb, double *losses) {
+                 int64_t t0, int64_t decay_steps, float *W, float *b, float *mW, float *mb, float *vW, float *vb, double *losses) {
     float *P = malloc(NPAR * sizeof(float)), *G = malloc(NPAR * sizeof(float));
     float *M = opt != SGD ? malloc(NPAR * sizeof(float)) : NULL;
     float *V = opt == ADAM ? malloc(NPAR * sizeof(float)) : NULL;
@@ -204,7 +205,7 @@ int64_t ds_train(const void *x, int x_float, const int64_t *y, const int64_t *ro
     to_pixel_major(P, W, b);
     if (M) to_pixel_major(M, mW, mb);
     if (V) to_pixel_major(V, vW, vb);
-    const float flr = (float)lr, fwd = (float)wd, fmom = (float)momentum;
+    const float fwd = (float)wd, fmom = (float)momentum;
     int64_t steps = (n_rows + bs - 1) / bs;
     for (done = 0; done < steps; done++) {
         int64_t lo = done * bs, nb = n_rows - lo < bs ? n_rows - lo : bs;
@@ -226,6 +227,8 @@ int64_t ds_train(const void *x, int x_float, const int64_t *y, const int64_t *ro
         if (wd != 0.0)
             for (int i = 0; i < NPAR; i++) G[i] += fwd * P[i];
         int64_t t = t0 + done + 1;
+        const double lr_t = decay_steps > 0 ? lr * (1.0 - (double)(t - 1) / (double)decay_steps) : lr;
+        const float flr = (float)lr_t;
         if (opt == SGD) {
             for (int i = 0; i < NPAR; i++) P[i] -= flr * G[i];
         } else if (opt == SGD_MOMENTUM) {
@@ -236,7 +239,7 @@ int64_t ds_train(const void *x, int x_float, const int64_t *y, const int64_t *ro
             for (int i = 0; i < NPAR; i++) P[i] -= flr * M[i];
         } else {
             const float a1 = (float)(1.0 - beta1), fb2 = (float)beta2, a2 = (float)(1.0 - beta2);
-            const float step = (float)(lr / (1.0 - pow(beta1, (double)t)));
+            const float step = (float)(lr_t / (1.0 - pow(beta1, (double)t)));
             const float bc2 = (float)sqrt(1.0 - pow(beta2, (double)t)), feps = (float)eps;
             for (int i = 0; i < NPAR; i++) {
                 float g = G[i];

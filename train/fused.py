@@ -95,7 +95,7 @@ def _build(cc: str) -> Path:
 def _load(path: Path) -> ctypes.CDLL:
     lib = ctypes.CDLL(str(path))  # a CDLL call releases the GIL for its duration
     lib.ds_train.restype = _i64
-    lib.ds_train.argtypes = [_p, _int, _p, _p, _i64, _i64, _int, _int, *[_dbl] * 6, _i64, *[_p] * 6, _p]
+    lib.ds_train.argtypes = [_p, _int, _p, _p, _i64, _i64, _int, _int, *[_dbl] * 6, _i64, _i64, *[_p] * 6, _p]
     lib.ds_evaluate.restype = _i64
     lib.ds_evaluate.argtypes = [_p, _int, _p, _i64, _int, _p, _p, _p]
     return lib
@@ -170,7 +170,7 @@ def train_steps(
     v = opt.sq or [None, None]
     done = lib.ds_train(
         _ptr(x), is_float, _ptr(y), _ptr(rows), len(rows), batch_size, KIND[kind], OPT[opt.kind],
-        opt.lr, opt.wd, MOMENTUM, BETAS[0], BETAS[1], EPS, opt.t,
+        opt.lr, opt.wd, MOMENTUM, BETAS[0], BETAS[1], EPS, opt.t, opt.decay_steps,
         _ptr(weight), _ptr(bias), _ptr(m[0]), _ptr(m[1]), _ptr(v[0]), _ptr(v[1]), _ptr(losses),
     )  # fmt: skip
     if done < 0:

@@ -134,10 +134,9 @@ def fit(
     gen = torch.Generator().manual_seed(cfg.seed)
     idx = _subset(len(framed.train_x), cfg.train_subset, gen)
     lib, engine = engine_for(net)
-    params = [net.linear.weight, net.linear.bias]
-    opt = Optimizer(params, cfg)
     n = len(framed.train_x) if idx is None else len(idx)
     bs, steps = min(cfg.batch_size, n), steps_per_epoch(cfg, len(framed.train_x))
+    opt = Optimizer([net.linear.weight, net.linear.bias], cfg, total_steps=cfg.epochs * steps)
     y_train = framed.train_y if idx is None else framed.train_y[idx]
     with torch.no_grad():
         chance = float(net.loss(torch.zeros(len(y_train), 10), y_train))

@@ -33,6 +33,7 @@ FIELDS = (
     "augment",
     "time_limit",  # no widget: set by a preset or a shared link, capped in TrainConfig
     "room_weight",
+    "lr_schedule",  # no widget: set by a preset or a shared link
 )
 MAX_LIVE_POINTS = 400
 
