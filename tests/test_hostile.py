@@ -28,7 +28,7 @@ from model.checkpoint import MAX_CURVE_POINTS, MAX_HEADER, curves
 from tests.conftest import shown, synthetic_mnist
 from tests.drawing import PLACEMENTS, render
 from train import TrainConfig
-from train.config import MAX_STEPS, config_from_strings, parse_number
+from train.config import MAX_STEPS, PRESETS, config_from_strings, parse_number
 from train.job import MAX_STORED_LOSSES, STOPPED, TrainingJob, TrainingSlots
 from train.loop import EpochMetrics, run_metadata
 from ui import canvas, limits, plots, state, text
@@ -393,7 +393,7 @@ def test_digits_outside_ascii_are_not_numbers(text_in):
     with pytest.raises(ValueError, match="not a number"):
         parse_number(text_in)
     cfg, notes = config_from_strings({"epochs": text_in, "seed": text_in})
-    assert (cfg.epochs, cfg.seed) == (5, 0) and len(notes) == 2
+    assert (cfg.epochs, cfg.seed) == (PRESETS["recommended"].epochs, 0) and len(notes) == 2
 
 
 @pytest.mark.parametrize("text_in, value", [("12", 12), (" 3 ", 3), ("1e2", 100), ("+7", 7)])
