@@ -2,8 +2,10 @@
 
 Trains the recommended settings once per framing, then scores the MNIST test set and a fixed
 set of redrawn digits (big, small, off-centre, slanted, thin and thick strokes). Also times the
-recommended preset to 95 % test accuracy (target <= 1 s of training).
+recommended preset to 95.5 % test accuracy, 5 seeds (target: within 0.5 s of training).
 """
+
+import time
 
 import numpy as np
 import torch
@@ -40,24 +42,31 @@ def accuracy_on(net, images, labels, framing: str) -> float:
     return float((predictions(net, images, framing) == labels).mean())
 
 
-def time_to_95(data) -> None:
+def time_to_target(data, target: float = 0.955, seeds: int = 5) -> None:
+    """The recommended preset, one thread as the app trains: training time to ``target`` per seed."""
+    torch.set_num_threads(1)
     cfg = PRESETS["recommended"]
     data.framed(cfg.framing)
-    for seed in range(3):
-        net, elapsed, reached = model.build(cfg.model, seed=seed), 0.0, None
+    worst = (1.0, 0.0)
+    for seed in range(seeds):
+        net, elapsed, reached, cpu = model.build(cfg.model, seed=seed), 0.0, None, time.thread_time()
         for m in fit(net, data, cfg.replace(seed=seed)):
             elapsed += m.seconds
-            if reached is None and m.test_accuracy >= 0.95:
+            if reached is None and m.test_accuracy >= target:
                 reached = elapsed
+        cpu = time.thread_time() - cpu
+        worst = min(worst, (m.test_accuracy, elapsed))
+        when = f"{reached:.2f} s" if reached is not None else "never"
         print(
-            f"recommended preset, seed {seed}: 95 % reached after {reached:.2f} s of training "
-            f"(epoch time incl. evaluation); final {m.test_accuracy:.2%} after {elapsed:.2f} s  (target <= 1 s)"
+            f"recommended preset, seed {seed}: {target:.1%} reached after {when} of training (wall, epochs incl. "
+            f"evaluation; {cpu:.2f} s CPU); final {m.test_accuracy:.2%}  ({m.engine})"
         )
+    print(f"lowest of {seeds} seeds: {worst[0]:.2%} after {worst[1]:.2f} s  (target >= {target:.1%} within 0.5 s)")
 
 
 def main() -> None:
     data = load_mnist()
-    time_to_95(data)
+    time_to_target(data)
     images, labels = redrawn()
     cfg = PRESETS["recommended"]
     nets = {}

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import threading
+from collections.abc import Callable
+
 import numpy as np
 import streamlit as st
 
@@ -10,19 +15,71 @@ from train.data import to_float
 from ui import plots, state
 
 N_GALLERY = 24
+SPINNER = "Drawing this model's figures…"
 
 
-def test_predictions(entry: state.ModelEntry, data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(framed test images, true labels, predictions) for this model, computed once per model."""
-    if "test" not in entry.cache:
-        framed = data.framed(entry.framing)
-        pred = model.predict_proba(entry.net, to_float(framed.test_x).numpy()).argmax(1)
-        entry.cache["test"] = (framed.test_x.numpy(), framed.test_y.numpy(), pred)  # shared uint8, not copied
-    return entry.cache["test"]
+def digest(net: model.LinearDigits) -> str:
+    """What the figures depend on: the model's kind and weights."""
+    h = hashlib.sha256(net.kind.encode())
+    for t in (net.linear.weight, net.linear.bias):
+        h.update(t.detach().contiguous().numpy().tobytes())
+    return h.hexdigest()
 
 
 def confusion(true: np.ndarray, pred: np.ndarray) -> np.ndarray:
     return np.bincount(true * 10 + pred, minlength=100).reshape(10, 10)
+
+
+# Shared by every session (a model's figures depend only on its weights), read-only once made.
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _weights_png(key: str, _net: model.LinearDigits) -> bytes:
+    return state.figure_png(plots.plot_weights(_net.linear.weight.detach().numpy()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _test_set(key: str, framing: str, data_id: int, _net: model.LinearDigits, _data) -> dict:
+    framed = _data.framed(framing)
+    true = framed.test_y.numpy()
+    pred = np.concatenate(
+        [model.predict_proba(_net, to_float(x).numpy()).argmax(1) for x in framed.test_x.split(2500)]
+    )  # in parts: no float copy of the whole test set
+    cm = confusion(true, pred)
+    worst = np.unravel_index(np.argmax(cm - np.diag(np.diag(cm))), cm.shape)
+    wrong = np.flatnonzero(true != pred)
+    shown = wrong[:N_GALLERY]
+    return {
+        "accuracy": float((true == pred).mean()),
+        "worst": (int(worst[0]), int(worst[1]), int(cm[worst])),
+        "confusion": state.figure_png(plots.plot_confusion(cm)),
+        "per_class": state.figure_png(plots.plot_per_class(cm.diagonal() / cm.sum(1))),
+        "gallery": state.figure_png(
+            plots.plot_gallery(
+                framed.test_x[shown].numpy() / 255,
+                [f"{t} → {p}" for t, p in zip(true[shown], pred[shown], strict=True)],
+                title=f"Misclassified test digits (true → predicted), {len(wrong)} in all",
+            )
+        ),
+    }
+
+
+def figures(net: model.LinearDigits, framing: str, data) -> tuple[bytes, dict]:
+    """(weights PNG, test-set results and figures) of a model, made once per weights and shared."""
+    key = digest(net)
+    return _weights_png(key, net), _test_set(key, framing, id(data), net, data)
+
+
+def prepare(net: model.LinearDigits, framing: str, load_data: Callable) -> threading.Thread:
+    """Make a model's figures in the background, so that its first view does not wait for them."""
+
+    def work() -> None:
+        try:
+            figures(net, framing, load_data())
+        except Exception:  # a view that fails later says why; a warm-up must never take the server down
+            logging.getLogger(__name__).exception("could not prepare the Inside-the-model figures")
+
+    thread = threading.Thread(target=work, name="inside-figures", daemon=True)
+    thread.start()
+    return thread
 
 
 def render() -> None:
@@ -31,7 +88,8 @@ def render() -> None:
     gone_notice()
     entry = state.current()
     st.subheader(f"Weights of {state.plain(entry.label, state.LABEL_LEN)}")
-    st.image(state.cached_png(entry, "weights", lambda: plots.plot_weights(entry.net.linear.weight.detach().numpy())))
+    with st.spinner(SPINNER):
+        st.image(_weights_png(digest(entry.net), entry.net))
     st.caption(
         "Each digit's score is the sum of weight × pixel over the 784 pixels, plus a bias. Red pixels are "
         "evidence for the digit, blue against: you can often see the digit's shape, and its rivals' in blue."
@@ -39,29 +97,18 @@ def render() -> None:
     data = state.dataset()
     if data is None:
         return
-    images, true, pred = test_predictions(entry, data)
-    cm = confusion(true, pred)
-    st.metric("Test accuracy", f"{(true == pred).mean():.2%}", help="On the 10,000 MNIST test digits.")
+    with st.spinner(SPINNER):
+        _, res = figures(entry.net, entry.framing, data)
+    st.metric("Test accuracy", f"{res['accuracy']:.2%}", help="On the 10,000 MNIST test digits.")
     c1, c2 = st.columns([4, 3])
-    c1.image(state.cached_png(entry, "confusion", lambda: plots.plot_confusion(cm)))
+    c1.image(res["confusion"])
     c1.caption(
         "Each row is the true digit, each column what the model said: the diagonal counts the right answers, "
         "every other square a kind of mistake (how many times a true 4 was read as a 9, for example)."
     )
-    c2.image(state.cached_png(entry, "per_class", lambda: plots.plot_per_class(cm.diagonal() / cm.sum(1))))
+    c2.image(res["per_class"])
     c2.caption("For each digit, the share of its test images the model reads right.")
-    worst = np.unravel_index(np.argmax(cm - np.diag(np.diag(cm))), cm.shape)
-    c2.caption(f"The most common mistake: a true {worst[0]} read as {worst[1]} ({cm[worst]} times).")
-    wrong = np.flatnonzero(true != pred)[:N_GALLERY]
-    st.image(
-        state.cached_png(
-            entry,
-            "gallery",
-            lambda: plots.plot_gallery(
-                images[wrong] / 255,
-                [f"{t} → {p}" for t, p in zip(true[wrong], pred[wrong], strict=True)],
-                title=f"Misclassified test digits (true → predicted), {len(np.flatnonzero(true != pred))} in all",
-            ),
-        )
-    )
+    true_digit, said, times = res["worst"]
+    c2.caption(f"The most common mistake: a true {true_digit} read as {said} ({times} times).")
+    st.image(res["gallery"])
     st.caption("Test digits this model gets wrong: above each, the true digit → what the model said.")

@@ -11,6 +11,8 @@ import io
 import json
 import logging
 import os
+import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -20,8 +22,8 @@ import torch
 
 import model
 import store
-from train import DataUnavailable, EpochMetrics, Mnist, load_mnist
-from train.data import is_provisioned, provision
+from train import DataUnavailable, EpochMetrics, Mnist, fused, load_mnist
+from train.data import is_provisioned, provision, release_memory
 from train.job import TrainingJob, TrainingSlots
 from ui import text
 
@@ -51,6 +53,45 @@ def shipped_history() -> list[EpochMetrics]:
 @st.cache_resource(show_spinner=False)
 def _dataset() -> Mnist:
     return load_mnist()
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_up() -> threading.Thread:
+    """Once per server, in the background: build the fused training loop, load and frame MNIST,
+    and draw the shipped model's Inside-the-model figures, so no first click waits for them."""
+
+    def work() -> None:
+        start = time.perf_counter()
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # pages go first
+        except (AttributeError, OSError):
+            pass
+        try:
+            fused.library()
+            if not is_provisioned():
+                return  # the first page fetches MNIST, with visible progress
+            data, shipped = _dataset(), shipped_model()
+            for framing in (shipped.metadata["framing"], "none"):  # the presets' framings
+                data.framed(framing)
+            from ui import inside  # it imports this module
+
+            inside.figures(shipped, shipped.metadata["framing"], data)
+            release_memory()
+            print(f"Digit Studio: warmed up in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
+        except Exception:  # the page does the same work on demand and reports any error there
+            logging.getLogger(__name__).exception("warm-up failed")
+
+    thread = threading.Thread(target=work, name="warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def warm_up() -> None:
+    """Start the server's warm-up (once; only under a real server, not in AppTest or scripts)."""
+    from streamlit.runtime import Runtime
+
+    if Runtime.exists():
+        _warm_up()
 
 
 @st.cache_resource(show_spinner=False)
@@ -136,6 +177,7 @@ _HEADER_KEYS = {"format", "format_version", "kind", "framing_version"}
 def init() -> None:
     """Session defaults, set once per browser session."""
     ss = st.session_state
+    warm_up()
     if "models" not in ss:
         shipped = shipped_model()
         acc = shipped.metadata["metrics"]["test_accuracy"]
@@ -193,6 +235,10 @@ def harvest() -> TrainingJob | None:
         key = f"run-{uuid.uuid4().hex[:8]}"
         ss.models[key] = ModelEntry(key, label, job.net, list(job.history), run_id=rid)
         ss.model_key = key
+        if is_provisioned():
+            from ui import inside  # it imports this module
+
+            inside.prepare(job.net, job.net.metadata["framing"], _dataset)  # its figures, before they are asked for
     return job
 
 

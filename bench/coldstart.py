@@ -1,0 +1,165 @@
+"""Cold start and memory: a fresh server, one real Chromium session, then a room of idle ones.
+
+python -m bench.coldstart [--sessions 30]
+
+Starts ``streamlit run app.py`` on loopback with a throwaway run store, and times:
+- server start -> healthy, and -> its background warm-up done (it prints a line when it is);
+- opening the page -> canvas ready to draw (on the warm server);
+- the first Train click (recommended preset) -> its first epoch (or the finished run) on screen;
+- the first view of "Inside the model" for the model just trained -> its figures on screen.
+Then reads the server's anonymous (private) memory, RssAnon in /proc/PID/status, after that
+session has drawn and trained, and again with --sessions idle sessions open (each its own
+browser context, so its own Streamlit session), for the cost of one more idle session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from tests.browser import CANVAS, CHROMIUM_ARGS, IDLE, ROOT, chromium_path, free_port
+from tests.drawing import PLACEMENTS, stroke_points
+
+WARM_LINE = "Digit Studio: warmed up"
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """RssAnon, RssFile and VmRSS of a process, in MB."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("RssAnon", "RssFile", "VmRSS"):
+            out[key] = int(value.split()[0]) / 1024
+    return out
+
+
+def start(env: dict, port: int, log: Path) -> tuple[subprocess.Popen, float]:
+    """The server process, and seconds from its start to healthy."""
+    import urllib.request
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
+        + ["--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}; see {log}")
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
+                return proc, time.perf_counter() - t0
+        except OSError:
+            pass
+        time.sleep(0.1)
+
+
+def wait_warm(log: Path, timeout: float = 600) -> float:
+    """Seconds until the server prints its warm-up line."""
+    t0 = time.perf_counter()
+    while WARM_LINE not in log.read_text(errors="replace"):
+        if time.perf_counter() - t0 > timeout:
+            raise RuntimeError(f"no warm-up line in {log}")
+        time.sleep(0.1)
+    return time.perf_counter() - t0
+
+
+def open_session(browser, url: str):
+    """A new browser context and page; returns (page, seconds until the canvas is ready)."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    t = time.perf_counter()
+    page.goto(url)
+    page.locator(CANVAS).first.wait_for(timeout=180_000)
+    return page, time.perf_counter() - t
+
+
+def draw(page, digit: int = 4) -> None:
+    canvas = page.locator(CANVAS).first
+    box = canvas.bounding_box()
+    for pts in stroke_points(digit, PLACEMENTS["big"]):
+        page.mouse.move(box["x"] + pts[0][0] * box["width"] / 280, box["y"] + pts[0][1] * box["height"] / 280)
+        page.mouse.down()
+        for x, y in pts[1:]:
+            page.mouse.move(box["x"] + x * box["width"] / 280, box["y"] + y * box["height"] / 280, steps=4)
+        page.mouse.up()
+    page.get_by_test_id("stMetric").filter(has_text="Prediction").first.wait_for(timeout=60_000)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, default=30, help="idle sessions for the per-session memory figure")
+    args = ap.parse_args(argv or [])
+    tmp = Path(tempfile.mkdtemp(prefix="coldstart-"))
+    env = {"DIGIT_STUDIO_RUNS": str(tmp / "runs" / "history.sqlite")}
+    port = free_port()
+    log = tmp / "server.log"
+    proc, healthy = start(env, port, log)
+    url = f"http://127.0.0.1:{port}"
+    print(f"server start -> healthy: {healthy:.2f} s; memory {memory_mb(proc.pid)}")
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+            # Streamlit runs no code before the first session: the first page starts the warm-up.
+            page, cold = open_session(browser, url)
+            print(f"first page on the fresh server -> canvas ready: {cold:.2f} s")
+            warm = wait_warm(log) + cold
+            print(f"first page open -> warm-up done: {warm:.2f} s (MNIST loaded and framed, fused loop loaded,")
+            print(f"  the shipped model's Inside-the-model figures drawn); memory {memory_mb(proc.pid)}")
+            page.close()
+            page, ready = open_session(browser, url)
+            print(f"open page -> canvas ready on the warm server: {ready:.2f} s (target <= 3 s)")
+            draw(page)
+            page.wait_for_selector(IDLE, timeout=60_000)
+            side = page.get_by_test_id("stSidebar")
+            t = time.perf_counter()
+            side.get_by_role("button", name="Train", exact=True).click()
+            result = side.get_by_test_id("stMetric").filter(has_text="Test accuracy")
+            side.get_by_text(re.compile(r"Epoch 1/")).or_(result).first.wait_for(timeout=180_000)
+            first = time.perf_counter() - t
+            result.wait_for(timeout=180_000)
+            done = time.perf_counter() - t
+            print(f"first Train click -> first epoch on screen {first:.2f} s, -> finished {done:.2f} s (target <= 1 s)")
+            page.wait_for_selector(IDLE, timeout=60_000)
+            page.wait_for_timeout(1000)  # as a person would: read the result, then look inside
+            t = time.perf_counter()
+            page.get_by_role("tab", name="Inside the model", exact=True).click()
+            page.get_by_text(re.compile("Test digits this model gets wrong")).wait_for(timeout=120_000)
+            page.wait_for_selector(IDLE, timeout=60_000)
+            inside = time.perf_counter() - t
+            print(f"'Inside the model', first view of the trained model: {inside:.2f} s (target <= 0.5 s)")
+            page.get_by_role("tab", name="Draw", exact=True).click()
+            page.wait_for_timeout(2000)
+            one = memory_mb(proc.pid)
+            print(f"server memory after one session drew and trained: {one}  (target RssAnon <= 400 MB)")
+            pages, times = [], []
+            for _ in range(args.sessions - 1):
+                p, s = open_session(browser, url)
+                pages.append(p)
+                times.append(s)
+            time.sleep(3)
+            room = memory_mb(proc.pid)
+            per = (room["RssAnon"] - one["RssAnon"]) / max(1, args.sessions - 1)
+            print(
+                f"server memory with {args.sessions} sessions: {room}; {per:.1f} MB RssAnon per extra idle session "
+                f"(target <= 5 MB); their canvases were ready after median {statistics.median(times):.2f} s"
+            )
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

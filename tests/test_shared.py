@@ -1,0 +1,30 @@
+"""What the server shares between sessions: unframed MNIST is not copied, a model's
+Inside-the-model figures are made once per weights."""
+
+import copy
+
+import torch
+
+from model import build
+from tests.conftest import synthetic_mnist
+from ui import inside
+
+
+def test_unframed_mnist_is_the_loaded_tensor_itself():
+    data = synthetic_mnist()
+    framed = data.framed("none")
+    assert framed.train_x.data_ptr() == data.train_images.data_ptr()
+    assert framed.test_x.data_ptr() == data.test_images.data_ptr()
+
+
+def test_inside_figures_are_made_once_per_weights_and_shared():
+    data = synthetic_mnist()
+    net = build("softmax", seed=11)
+    net.metadata = {"framing": "none"}
+    twin = copy.deepcopy(net)  # another session's copy of the same model
+    weights, results = inside.figures(net, "none", data)
+    assert inside.figures(twin, "none", data)[1] is results and inside.figures(twin, "none", data)[0] is weights
+    assert 0 <= results["accuracy"] <= 1 and results["gallery"].startswith(b"\x89PNG")
+    with torch.no_grad():
+        twin.linear.weight[0, 0] += 1  # different weights, different figures
+    assert inside.figures(twin, "none", data)[1] is not results
