@@ -86,7 +86,9 @@ def main(argv=None) -> None:
             page = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
             page.goto(f"{url}/room")
             page.get_by_text("Latest shared drawings").wait_for(timeout=120_000)
-            page.locator("[data-testid='stSidebarCollapseButton'] button").click()
+            sidebar = page.get_by_test_id("stSidebar")
+            sidebar.hover()  # the collapse button shows on hover
+            page.locator("[data-testid='stSidebarCollapseButton'] button").click(timeout=10_000)
             time.sleep(4)
             page.screenshot(path=str(out / "board.png"))
             print(f"wrote {out / 'board.png'}")
