@@ -173,6 +173,19 @@ def main(n_per_kind: int = 8) -> None:
         f"  time per photo (decode + clean + frame + forward): median {statistics.median(times):.0f} ms, "
         f"max {max(times):.0f} ms  (goal median <= 150 ms)"
     )
+    from tests.drawing import random_drawing
+
+    rng = np.random.default_rng(0)
+    canvas = []
+    for d in range(60):  # the drawing path in this same run, for a ratio that machine load cancels
+        img = random_drawing(d % 10, rng)
+        start = time.perf_counter()
+        model.predict_proba(net, model.to_mnist(img, framing))
+        canvas.append((time.perf_counter() - start) * 1000)
+    print(
+        f"  (in this run a canvas drawing takes median {statistics.median(canvas):.1f} ms: a photo costs "
+        f"{statistics.median(times) / statistics.median(canvas):.0f}x a stroke)"
+    )
     print(
         f"  the same digits with perfectly clean ink (no paper, light or camera): {np.mean(clean_right):.1%}"
         "  (what the model itself reads; photos cannot beat it)"

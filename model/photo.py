@@ -25,6 +25,8 @@ import torch.nn.functional as F
 from PIL import Image, ImageOps
 from scipy import ndimage
 
+from model.digitness import MESSAGES as NOT_A_DIGIT
+from model.digitness import not_a_digit
 from model.preprocess import UnreadableImage, ink_problem, to_mnist
 
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")  # JPEG includes a phone's MPO
@@ -35,8 +37,8 @@ MAX_JPEG_PIXELS = 64_000_000  # a 48-megapixel phone photo, decoded at 1/8
 MAX_PROGRESSIVE_PIXELS = 12_000_000  # progressive JPEG keeps all coefficients while decoding
 MAX_PIXELS = 4_200_000  # PNG, GIF, BMP, WebP, TIFF: about 2048x2048
 MAX_ASPECT = 12  # longer side / shorter side: a strip is not a photo of a digit
-WORK = 320  # longer side of the working image, in pixels
-THUMB = 48  # longer side of the thumbnail the paper's light is estimated on
+WORK = 256  # longer side of the working image, in pixels (a digit in it is still 80-150 px tall)
+THUMB = 40  # longer side of the thumbnail the paper's light is estimated on
 
 REASONS = {
     "blank": "No digit found in that picture: it looks like empty paper.",
@@ -72,14 +74,29 @@ def _open(data) -> Image.Image:
 
 
 def open_image(data) -> Image.Image:
-    """Decode uploaded bytes into a PIL image with bounded work (a JPEG comes back reduced).
-
-    Raises UnreadableImage, with a reason a person can read, for anything else.
+    """Decode uploaded bytes into a PIL image with bounded work (a JPEG comes back reduced),
+    turned upright as its EXIF says. Raises UnreadableImage, with a reason a person can read.
     """
+    img = _load(data)
+    return ImageOps.exif_transpose(img) or img
+
+
+_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _load(data) -> Image.Image:
     try:
         img = _open(data)
         img.load()  # one frame only: an animation's other frames are never decoded
-        return ImageOps.exif_transpose(img) or img
+        return img
     except UnreadableImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -113,13 +130,19 @@ def _standard(img: Image.Image) -> Image.Image:
     return img.getchannel(0).convert("L")
 
 
-def _working(img: Image.Image) -> np.ndarray:
-    """The image as it looks, (H,W,3) float32 in [0,1], longer side at most WORK px."""
+def _working(img: Image.Image, orientation=None) -> np.ndarray:
+    """The image as it looks, (H,W,3) float32 in [0,1], longer side at most WORK px, turned
+    upright as its EXIF ``orientation`` says (after shrinking: cheaper)."""
+    factor = max(img.size) // WORK
+    if factor >= 2 and img.mode in ("L", "RGB", "RGBA", "LA", "CMYK", "LAB", "I", "F"):
+        img = img.reduce(factor)  # box-average first: the mode conversions below then touch few pixels
     img = _standard(img)
     scale = WORK / max(img.size)
     if scale < 1:
         size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
         img = img.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
+    if orientation in _TURNS:
+        img = img.transpose(_TURNS[orientation])
     a = np.asarray(img, dtype=np.float32)
     if img.mode != "F":
         a = a / 255.0
@@ -137,9 +160,9 @@ def _working(img: Image.Image) -> np.ndarray:
 
 def decode(data) -> np.ndarray:
     """Uploaded bytes as a small RGB working image (H,W,3) float32 in [0,1]; bounded work."""
-    img = open_image(data)
+    img = _load(data)
     try:
-        return _working(img)
+        return _working(img, img.getexif().get(0x0112))
     except MemoryError:
         raise UnreadableImage("the image needs too much memory to decode") from None
     except Exception as exc:  # noqa: BLE001 - an odd mode or a lazy decoder failing late
@@ -197,7 +220,7 @@ def remove_paper(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
 LINE_COVER = 0.7  # a row inked along 70 % of its length is a ruled line, not a stroke
 
 
-def _line_levels(ink: np.ndarray, t: float, wander: int = 3) -> tuple[np.ndarray, np.ndarray]:
+def _line_levels(ink: np.ndarray, t: float, wander: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """Ink level of the lines along rows slanted by ``t`` (tan of the angle): per slanted row, the
     level that LINE_COVER of its length reaches; and each pixel's slanted row, (H,W)."""
     h, w = ink.shape
@@ -222,21 +245,24 @@ def _slant(ink: np.ndarray) -> float:
     s = min(1.0, 128 / max(h, w))
     small = F.interpolate(torch.from_numpy(ink)[None, None], scale_factor=s, mode="area")[0, 0].numpy()
     score = lambda deg: float(_line_levels(small, math.tan(math.radians(deg)), wander=1)[0].sum())
-    coarse = max(np.arange(-8, 8.01, 0.5), key=score)
-    return math.tan(math.radians(max((coarse - 0.25, coarse, coarse + 0.25), key=score)))
+    best = max(np.arange(-8, 8.01, 1.0), key=score)
+    for step in (0.5, 0.25):
+        best = max((best - step, best, best + step), key=score)
+    return math.tan(math.radians(best))
 
 
-def _remove_rows(ink: np.ndarray) -> np.ndarray:
-    """Subtract the lines that run (nearly) along the rows of ``ink``: ruled lines, grid lines."""
+def _row_lines(ink: np.ndarray) -> np.ndarray:
+    """The ink of lines that run (nearly) along the rows of ``ink``, per pixel (H,W)."""
     level, rows = _line_levels(ink, _slant(ink))
-    level = ndimage.maximum_filter1d(level, 3)[rows]
-    # Where a stroke crosses a line it is darker than the line: keep it whole.
-    return np.where(ink > 1.6 * level, ink, np.clip(ink - level, 0, 1))
+    return ndimage.maximum_filter1d(level, 3)[rows]
 
 
 def remove_lines(ink: np.ndarray) -> np.ndarray:
-    """Ruled lines and grid lines removed: first those along the rows, then along the columns."""
-    return _remove_rows(_remove_rows(ink).T).T.copy()
+    """Ruled lines and grid lines removed: those along the rows and those along the columns,
+    both found on the same ink (one pass would cut the other's lines into dashes)."""
+    lines = np.maximum(_row_lines(ink), _row_lines(np.ascontiguousarray(ink.T)).T)
+    # Where a stroke crosses a line it is darker than the line: keep it whole.
+    return np.where(ink > 2 * lines, ink, np.clip(ink - lines, 0, 1)).astype(np.float32)
 
 
 MIN_CONTRAST = 0.1  # strokes must be at least this much darker than the paper (10 %)
@@ -300,7 +326,8 @@ def photo_steps(data, framing: str = "frame+deskew") -> dict:
     """Every step from uploaded bytes to the model's input, for display and for ``read_photo``.
 
     Keys: ``photo`` (RGB as decoded), ``paper`` (its light), ``ink`` (paper divided out),
-    ``no_lines``, ``digit`` (stretched, the digit's strokes only), ``framed`` (28x28 or None),
+    ``no_lines``, ``digit`` (stretched, the digit's strokes only), ``framed`` (28x28, or None when
+    there is no digit to read: nothing left, a speck, or a shape that is not a digit),
     ``inverted`` (light on dark), ``reason`` (None, or why there is no digit to read).
     Raises UnreadableImage for bytes that are not an image we can read.
     """
@@ -318,9 +345,12 @@ def photo_steps(data, framing: str = "frame+deskew") -> dict:
     if problem is not None:
         steps["reason"] = REASONS.get(problem, REASONS["blank"])
         return steps
-    steps["framed"] = to_mnist(digit, framing)
-    if steps["framed"] is None:
-        steps["reason"] = REASONS["blank"]
+    framed = to_mnist(digit, framing)
+    why = not_a_digit(digit, framed if framing == "frame+deskew" else None) if framed is not None else "blank"
+    if why is not None:
+        steps["reason"] = NOT_A_DIGIT.get(why, REASONS["blank"])
+        return steps
+    steps["framed"] = framed
     return steps
 
 

@@ -10,6 +10,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import model
+from bench.nondigits import non_digit
 from model.photo import UnreadableImage, open_image
 from model.preprocess import to_mnist
 from tests.conftest import synthetic_mnist
@@ -41,7 +42,8 @@ DRAWINGS = {
     "fully transparent": (np.zeros((280, 280, 4), np.uint8), "Draw a digit"),
     "single dot": (canvas_with(dot), "too small to read"),
     "full-canvas fill": (np.full((280, 280, 4), 255, np.uint8), "whole picture is ink"),
-    "line along an edge": (canvas_with(edge_line), None),  # a sensible prediction, no message
+    "line along an edge": (canvas_with(edge_line), "looks like a line"),  # issue 13: a line is not a digit
+    "a star": (non_digit("star", np.random.default_rng(0)), "doesn't look like a digit"),
 }
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 import model
+from model.digitness import MESSAGES as NOT_A_DIGIT
 from model.preprocess import PROBLEMS, ink_problem
 from ui import canvas, layout, state, teach, text
 from ui import photo as photo_view
@@ -55,7 +56,7 @@ def _input_image(fit: dict, framing: str):
         uploaded = photo_view.uploaded(framing)
     if upload_tab.open:
         return uploaded, UPLOAD_PROBLEMS
-    return drawing, PROBLEMS
+    return drawing, {**PROBLEMS, **NOT_A_DIGIT}
 
 
 def _with_box(ink: np.ndarray, box: tuple[int, int, int, int], size: int = 140) -> np.ndarray:
@@ -165,6 +166,10 @@ def render() -> None:
     else:
         problem = "none" if image is None else ink_problem(image)
     result = classify(entry.net, image) if problem is None else None
+    if result is not None and not isinstance(image, bytes):  # photos were checked by read_photo
+        same = entry.net.metadata["framing"] == "frame+deskew"
+        problem = model.not_a_digit(result["steps"]["ink"], result["framed"] if same else None)
+        result = None if problem else result
     st.session_state.last_result = result
     if result is None:
         answer.info(messages.get(problem) or messages["blank"])
