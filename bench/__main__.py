@@ -1,8 +1,8 @@
-"""Run every benchmark: python -m bench [speed|accuracy|latency|prep ...]."""
+"""Run every benchmark: python -m bench [speed|accuracy|latency|prep|hands|photos|nondigits|upload ...]."""
 
 import sys
 
-from bench import accuracy, latency, prep, room, speed
+from bench import accuracy, latency, nondigits, photos, prep, room, speed, upload
 
 BENCHES = {
     "prep": prep.main,
@@ -10,6 +10,10 @@ BENCHES = {
     "speed": speed.main,
     "accuracy": accuracy.main,
     "room": lambda: room.main([]),
+    "hands": accuracy.hands,
+    "photos": photos.main,
+    "nondigits": nondigits.main,
+    "upload": upload.main,
 }
 
 if __name__ == "__main__":

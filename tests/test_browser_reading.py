@@ -1,0 +1,30 @@
+"""In Chromium: a phone-like photo of a 7 on lined paper is read, and a line is not called a digit."""
+
+import numpy as np
+import pytest
+
+from tests.browser import draw_strokes, read_prediction, wait_idle
+from tests.test_browser import app_url, browser, page  # noqa: F401 - the same server and browser fixtures
+from tests.test_photo import encode, ruled, seven_mask
+from tests.test_photo import page as paper_page
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_photo_of_lined_paper_is_read_and_a_line_is_not_a_digit(page, tmp_path):  # noqa: F811
+    draw_strokes(page, [[(40, 140), (240, 150)]])  # a horizontal line
+    page.get_by_text("looks like a line, not a digit").first.wait_for(timeout=30_000)
+    assert page.get_by_test_id("stMetric").filter(has_text="Prediction").count() == 0
+
+    yy, xx = np.mgrid[:300, :400] / np.array([300, 400])[:, None, None]
+    rgb = paper_page(paper=(0.93, 0.9, 0.8), ink=(0.5, 0.6, 0.85), mask=ruled(), light=1.0 - 0.35 * xx - 0.1 * yy)
+    seven = seven_mask()[..., None]
+    rgb = rgb * (1 - seven) + np.array([0.1, 0.12, 0.35]) * seven  # blue pen on cream lined paper, uneven light
+    path = tmp_path / "seven.jpg"
+    path.write_bytes(encode(rgb, fmt="JPEG", quality=80))
+    page.get_by_role("tab", name="Upload an image").click()
+    wait_idle(page)
+    page.get_by_test_id("stFileUploader").locator("input[type='file']").first.set_input_files(str(path))
+    assert read_prediction(page) == "7"
+    page.get_by_text("ruled lines removed").first.wait_for()
+    assert page.get_by_test_id("stException").count() == 0
