@@ -136,7 +136,7 @@ async def bench(url: str, pid: int, n: int, seconds: float) -> dict:
         await s.open()
         await asyncio.sleep(0.05)
     await settle(people)
-    await asyncio.sleep(5)  # first-load work (one full script run each) is over
+    await asyncio.sleep(20)  # first-load work (one full script run each, caches warming) is over
     out["participants"] = await measure(pid, seconds)
     board = Session(url, page="room")
     await board.open()
