@@ -63,7 +63,6 @@ __all__ = [
     "Run",
     "Store",
     "StoreError",
-    "Recorder",
     "clean_name",
     "default_url",
     "run_label",
