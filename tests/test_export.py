@@ -200,8 +200,9 @@ def test_the_exported_script_reproduces_the_run_on_a_subset(tmp_path, mnist):
 
 
 @pytest.mark.integration
-def test_the_notebook_runs_and_draws_its_plots(tmp_path):
+def test_the_notebook_runs_and_draws_its_plots(tmp_path, monkeypatch):
     nbclient = pytest.importorskip("nbclient")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # set to Agg under pytest; the kernel must use its inline one
     pytest.importorskip("ipykernel")
     nb = nbformat.reads(ex.notebook(TrainConfig(train_subset=1000, epochs=1).to_dict(), {"id": 1}), as_version=4)
     for cell in nb.cells:  # point it at the local MNIST
