@@ -87,7 +87,9 @@ def test_strokes_starting_at_the_very_edge_register(page):
         wait_idle(page)
     draw_strokes(page, [[(0.5, 250), (120, 250)]])  # from the left edge
     wait_idle(page)
-    assert read_prediction(page)
+    # The server got the ink: the blank-canvas prompt is gone (these lines are no digit, so the answer
+    # may be "that doesn't look like a digit" rather than a prediction).
+    expect(page.get_by_text("Draw a digit from 0 to 9")).to_have_count(0, timeout=30_000)
     assert page.locator(CANVAS).evaluate("""c => {
         const ctx = c.getContext("2d"), s = c.width / 280;
         const ink = (x, y) => ctx.getImageData(x * s, y * s, 1, 1).data[0] > 200;
@@ -290,7 +292,8 @@ def test_user_text_full_of_markup_shows_literally(browser, tmp_path):
         set_training_digits(page, 2)  # 1,000 digits
         sidebar(page).get_by_role("button", name="Train", exact=True).click()
         sidebar(page).get_by_text("It is now the model").first.wait_for(timeout=120_000)
-        assert name in selected_model(page)  # the model picker shows it as typed
+        picker = page.get_by_role("combobox", name="Classify with")  # shows it as typed, once redrawn
+        expect(picker).to_have_value(re.compile(re.escape(name)), timeout=30_000)
         open_tab(page, "Training")
         literal("h3", name)
         open_tab(page, "Runs")
