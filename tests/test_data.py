@@ -73,3 +73,50 @@ def test_framed_data_is_computed_once_per_framing(tiny):
     assert tiny.framed("frame") is a
     assert a.train_x.dtype == torch.uint8 and a.train_x.shape == (600, 28, 28)
     torch.testing.assert_close(tiny.framed("none").train_x, tiny.train_images)  # "none" leaves MNIST as it is
+
+
+def test_idx_files_are_mapped_as_torchvision_reads_them_and_broken_ones_are_refused(tmp_path):
+    rng = np.random.default_rng(1)
+    splits = [(rng.integers(0, 256, (n, 784)), rng.integers(0, 10, n)) for n in (5, 3, 4)]
+    blob = gzip.compress(pickle.dumps([((px / 256).astype(np.float32), y) for px, y in splits], protocol=2))
+    raw = tmp_path / "MNIST" / "raw"
+    D.idx_from_pickle(blob, raw)
+    from torchvision.datasets import MNIST
+
+    ours = D.read_idx(raw / "train-images-idx3-ubyte")
+    np.testing.assert_array_equal(ours.numpy(), MNIST(str(tmp_path), train=True).data.numpy())
+    assert ours.dtype == torch.uint8 and ours.shape == (8, 28, 28)
+
+    short = tmp_path / "short"
+    short.write_bytes((raw / "t10k-images-idx3-ubyte").read_bytes()[:-1])
+    with pytest.raises(D.DataUnavailable, match="announces"):
+        D.read_idx(short)
+    short.write_bytes(b"PK\x03\x04 not an idx file")
+    with pytest.raises(D.DataUnavailable, match="not an IDX"):
+        D.read_idx(short)
+
+
+def test_a_framing_is_cached_on_disk_once_and_mapped_back_by_the_next_process(tiny, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    first = D.Mnist(tiny.train_images, tiny.train_labels, tiny.test_images, tiny.test_labels, cache_dir=cache)
+    framed = first.framed("frame").train_x
+    files = sorted(p.name for p in cache.iterdir())
+    assert len(files) == 2 and all(p.startswith("framed-frame-") for p in files)
+    torch.testing.assert_close(framed, tiny.framed("frame").train_x)  # the same bytes as framing in memory
+
+    def no_framing(*args):
+        raise AssertionError("framed again although the cache holds this framing")
+
+    monkeypatch.setattr(D, "_frame_uint8", no_framing)
+    again = D.Mnist(tiny.train_images, tiny.train_labels, tiny.test_images, tiny.test_labels, cache_dir=cache)
+    torch.testing.assert_close(again.framed("frame").train_x, framed)
+
+    monkeypatch.undo()
+    train_file = next(cache.glob("framed-frame-train-*"))
+    short = tmp_path / "short.u8"
+    short.write_bytes(train_file.read_bytes()[:100])
+    os.replace(short, train_file)  # truncated (a new file: the old one stays mapped): framed again, not read
+    monkeypatch.setattr(D, "_framing_version", lambda: "0123456789abcdef")  # and the framing code changed
+    third = D.Mnist(tiny.train_images, tiny.train_labels, tiny.test_images, tiny.test_labels, cache_dir=cache)
+    torch.testing.assert_close(third.framed("frame").train_x, framed)
+    assert sorted(p.name.endswith("0123456789abcdef.u8") for p in cache.iterdir()) == [True, True]  # old copies gone

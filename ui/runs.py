@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 
 import model
@@ -15,6 +15,9 @@ import store
 from store import Run, Store
 from train.loop import EpochMetrics
 from ui import access, plots, room, state, takehome, text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_COMPARE = 6
 MAX_UPLOAD_MB = 1
@@ -25,6 +28,8 @@ COLUMNS = {
 
 
 def _table(runs: list[Run], names: dict[str, str], me: str) -> pd.DataFrame:
+    import pandas as pd  # here, not at import: pandas and pyarrow cost a server ~30 MB
+
     scores = room.scores_for(runs)
     return pd.DataFrame(
         [

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from model.checkpoint import DEFAULT_PATH
@@ -47,6 +46,8 @@ def _drawing_on_the_curve() -> None:
 
 
 def _one_d() -> None:
+    import pandas as pd  # here, not at import: pandas and pyarrow cost a server ~30 MB
+
     st.subheader("A 1-D logistic regression")
     st.caption(
         "As in the tutorial: one input x, one weight w and one bias b. The defaults are the tutorial's "
@@ -78,6 +79,8 @@ def _one_d() -> None:
 
 
 def _why() -> None:
+    import pandas as pd  # here, not at import: pandas and pyarrow cost a server ~30 MB
+
     st.subheader("Why the tutorials' model trains worse")
     st.markdown(
         "The tutorials apply a sigmoid and then `CrossEntropyLoss`, which applies a softmax of its own. "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from ui import plots, room, state, text
@@ -20,6 +19,8 @@ def run_length(history) -> str:
 
 
 def render() -> None:
+    import pandas as pd  # here, not at import: pandas and pyarrow cost a server ~30 MB
+
     job = st.session_state.job
     if job is not None and not job.done:
         st.info("Training is running: follow it in the sidebar. Its full curves appear here when it ends.")

@@ -140,7 +140,9 @@ function layout(s) {
 }
 
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
+  const { parentElement, setStateValue } = component;
+  // Python sends its data as a list of one object (see draw() in ui/canvas.py).
+  const data = (Array.isArray(component.data) ? component.data[0] : component.data) || {};
   let root = parentElement.querySelector(".digit-canvas");
   if (!root) {
     root = document.createElement("div");
