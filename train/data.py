@@ -374,9 +374,7 @@ def load_mnist(root: str | os.PathLike | None = None, progress: Progress | None 
     for split in SPLITS:
         if len(images[split]) != len(labels[split]) or tuple(images[split].shape[1:]) != (28, 28):
             raise DataUnavailable(f"MNIST's {split} images and labels under {raw} do not match")
-    return Mnist(
-        images["train"], labels["train"], images["test"], labels["test"], cache_dir=data_root(root) / "cache"
-    )
+    return Mnist(images["train"], labels["train"], images["test"], labels["test"], cache_dir=data_root(root) / "cache")
 
 
 if __name__ == "__main__":
