@@ -150,6 +150,11 @@ def test_upload_an_image_instead(page, tmp_path):
     image_input = page.get_by_test_id("stFileUploader").filter(has_text="Upload a PNG").locator("input[type='file']")
     image_input.set_input_files(str(path))
     assert read_prediction(page) == "2"
+    page.get_by_role("tab", name="Draw on the canvas").click()  # the uploader leaves the page...
+    wait_idle(page)
+    page.get_by_role("tab", name="Upload an image").click()
+    page.get_by_text("Your last photo, two.png").wait_for()  # ...and the photo is still there
+    assert read_prediction(page) == "2"
     bad = tmp_path / "notes.png"
     bad.write_bytes(b"this is not a png")
     image_input.set_input_files(str(bad))

@@ -116,6 +116,8 @@ class TrainingJob:
     started: float = field(default_factory=time.time)
     queued_seconds: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    # Set when the first epoch has ended, and when the run ends.
+    _news: threading.Event = field(default_factory=threading.Event, repr=False)
     _gone_since: float | None = field(default=None, repr=False)
     stop_reason: str = ""
     _deadline: float = field(default=float("inf"), repr=False)  # perf_counter() when the time limit ends
@@ -129,6 +131,10 @@ class TrainingJob:
     def stop(self) -> None:
         """Ask the run to end after its current step; it keeps the partial model."""
         self._stop.set()
+
+    def wait_first_epoch(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s for the first epoch's result (or the end of the run); True if it came."""
+        return self._news.wait(timeout)
 
     def join(self, timeout: float | None = None) -> None:
         if self._thread is not None:
@@ -184,6 +190,7 @@ class TrainingJob:
             self._train()
         finally:
             self.slots.release(id(self))
+            self._news.set()
 
     def _train(self) -> None:
         self.state, self.message = PREPARING, "Preparing the data…"
@@ -204,6 +211,7 @@ class TrainingJob:
                 self.step, self.epoch_losses = 0, []
                 epoch_start = time.perf_counter()
                 self.message = f"Epoch {m.epoch}/{self.cfg.epochs}: test accuracy {m.test_accuracy:.1%}"
+                self._news.set()
             status = FINISHED
         except _Stop:
             status = STOPPED

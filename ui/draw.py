@@ -52,8 +52,12 @@ def _input_image(fit: dict, framing: str):
     draw_tab, upload_tab = st.tabs([INPUT_DRAW, INPUT_UPLOAD], key="input_mode", on_change="rerun")
     with draw_tab:
         drawing = canvas.draw(key="canvas", stroke_width=st.session_state.get("stroke_width", 22), fit=fit)
-    with upload_tab:
-        uploaded = photo_view.uploaded(framing)
+    uploaded = None
+    if upload_tab.open:  # the uploader only while it is seen: it costs a phone's page load a lot
+        with upload_tab:
+            uploaded = photo_view.uploaded(framing)
+    else:
+        photo_view.hidden()
     if upload_tab.open:
         return uploaded, UPLOAD_PROBLEMS
     return drawing, {**PROBLEMS, **NOT_A_DIGIT}

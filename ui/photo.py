@@ -15,13 +15,30 @@ TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 
 
 def uploaded(framing: str) -> bytes | None:
-    """The uploader and the photo as read; the file's bytes, or None."""
+    """The uploader and the photo as read; the file's bytes, or None.
+
+    The uploader is on the page only while its tab is open (``hidden`` marks the others), and
+    Streamlit forgets a widget's file once it is off the page: the last photo is kept here, so
+    going to Draw and back shows it again. Removing it in the uploader forgets it."""
+    ss = st.session_state
     upload = st.file_uploader("Upload a PNG or JPEG of one digit", type=TYPES, key="upload")
-    if upload is None:
+    if upload is not None:
+        ss.last_upload = (upload.getvalue(), upload.name)
+    elif ss.get("upload_shown"):
+        ss.pop("last_upload", None)  # it was on the page and is empty now: the user removed the file
+    ss.upload_shown = True
+    if ss.get("last_upload") is None:
         return None
-    data = upload.getvalue()
-    show_photo(read(data, framing), upload.name)
+    data, name = ss.last_upload
+    if upload is None:
+        st.caption(f"Your last photo, {state.plain(name)}: upload another to replace it.")
+    show_photo(read(data, framing), name)
     return data
+
+
+def hidden() -> None:
+    """The upload tab is closed: the uploader is not on the page in this run."""
+    st.session_state.upload_shown = False
 
 
 def read(data: bytes, framing: str) -> dict:

@@ -249,6 +249,11 @@ def _batch_curve(job: TrainingJob) -> tuple[list[float], list[float]]:
     return downsample(xs, MAX_LIVE_POINTS), downsample(ys, MAX_LIVE_POINTS)
 
 
+# A short run (the recommended preset) has its first epoch within a fraction of a second: the panel
+# waits that long for it once, rather than showing an empty bar and a whole poll later the result.
+FIRST_EPOCH_WAIT = 0.4
+
+
 @st.fragment(run_every=0.5)
 def _live(job: TrainingJob) -> None:
     """Redrawn twice a second while the session's job runs; hands over to a full rerun when done."""
@@ -329,10 +334,14 @@ def render() -> None:
             _live(job)
             return
         left = limits.runs_left(ss)
-        if st.button("Train", type="primary", width="stretch", disabled=cfg is None or left <= 0):
+        slot = st.empty()
+        if slot.button("Train", type="primary", width="stretch", disabled=cfg is None or left <= 0):
             _start(cfg)
-            if ss.job is not job:
-                st.rerun()  # show the live panel in place of the button
+            if ss.job is not job:  # started: the live panel takes the button's place in this same run
+                slot.empty()
+                ss.job.wait_first_epoch(FIRST_EPOCH_WAIT)
+                _live(ss.job)
+                return
         if left <= 0:
             st.caption(f"This session has started {limits.MAX_RUNS} runs, the most one session may.")
         _result(job)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import access, data_tab, draw, inside, layout, pages, room, runs, sidebar, sigmoid, teach, training
+from ui import access, data_tab, draw, inside, layout, pages, room, runs, sidebar, sigmoid, state, teach, training
 
 TABS = {
     "Draw": draw,
@@ -18,13 +18,9 @@ TABS = {
 
 def render() -> None:
     layout.page(layout.presenter())
-    sidebar.render()
-    with st.sidebar:
-        room.nickname_field()
-        teach.share_toggle()
-        st.page_link(pages.board(), label="Room board: runs, drawings, how to join")
-        access.render_panel()
-        room.presence()
+    state.harvest()  # a run that just ended: its model is the one the tabs show
+    # The page before the sidebar: the browser builds elements in the order the script sends them,
+    # so the canvas is ready to draw on before the sidebar's many settings widgets are.
     with st.container(horizontal=True, vertical_alignment="bottom", key="title_row"):
         st.title("Digit Studio", width="content")
         layout.toggle()
@@ -34,3 +30,10 @@ def render() -> None:
         if tab.open or name == "Draw":
             with tab:
                 view.render()
+    sidebar.render()
+    with st.sidebar:
+        room.nickname_field()
+        teach.share_toggle()
+        st.page_link(pages.board(), label="Room board: runs, drawings, how to join")
+        access.render_panel()
+        room.presence()
