@@ -254,7 +254,7 @@ def start_replica(number: int, db_url: str) -> subprocess.Popen:
     p["logs"].mkdir(parents=True, exist_ok=True)
     p["run"].mkdir(parents=True, exist_ok=True)
     log = open(p["logs"] / f"replica-{number}.log", "ab")
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
+    cmd = [sys.executable, "-m", "ui.serve", "--server.headless", "true"]  # the warm-up starts with it
     cmd += ["--server.port", str(port), "--server.address", "127.0.0.1"]
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=replica_env(number, db_url), stdout=log, stderr=subprocess.STDOUT, start_new_session=True

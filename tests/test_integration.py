@@ -36,3 +36,30 @@ def test_framing_mnist_keeps_it_mnist(mnist):
     raw = mnist.test_images[:500].float() / 255
     framed = mnist.framed("frame").test_x[:500].float() / 255
     assert float((framed - raw).abs().mean()) < 0.05  # MNIST is already framed this way
+
+
+def test_the_server_warms_up_before_any_page_is_opened(tmp_path):
+    """`make run` (python -m ui.serve): MNIST is loaded and framed while nobody has connected yet."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.browser import ROOT, free_port
+
+    log = tmp_path / "server.log"
+    env = {**os.environ, "DIGIT_STUDIO_RUNS": str(tmp_path / "history.sqlite")}
+    cmd = [sys.executable, "-m", "ui.serve", "--server.headless", "true", "--server.address", "127.0.0.1"]
+    proc = subprocess.Popen(
+        cmd + ["--server.port", str(free_port())], cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while "Digit Studio: warmed up" not in log.read_text(errors="replace"):
+            assert proc.poll() is None, log.read_text(errors="replace")[-2000:]
+            assert time.monotonic() < deadline, "no warm-up line in 240 s"
+            time.sleep(0.2)
+        assert "Traceback" not in log.read_text(errors="replace")
+    finally:
+        proc.terminate()
+        proc.wait(30)

@@ -7,6 +7,7 @@ the others wait in line and report their position.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -102,6 +103,9 @@ class TrainingJob:
     owner: str = "presenter"  # whose run it is (a participant id), recorded with it
     alive: Callable[[], bool] | None = None  # is the owner (a browser session) still connected?
     grace: float = 3.0  # seconds the owner may be gone (a network blip) before the run stops
+    # Called in the job's thread with the trained model once the run is done and its slot free
+    # (the app draws the model's figures there, before anyone asks for them); errors are logged.
+    on_done: Callable[[LinearDigits], None] | None = None
     recorder: Recorder | None = None
     state: str = QUEUED
     message: str = "Waiting to start…"
@@ -191,6 +195,11 @@ class TrainingJob:
         finally:
             self.slots.release(id(self))
             self._news.set()
+        if self.on_done is not None and self.net is not None:
+            try:
+                self.on_done(self.net)
+            except Exception:  # the view that needs it computes it again and says what is wrong
+                logging.getLogger(__name__).exception("after-training work failed")
 
     def _train(self) -> None:
         self.state, self.message = PREPARING, "Preparing the data…"

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
-import threading
-from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
@@ -66,20 +63,6 @@ def figures(net: model.LinearDigits, framing: str, data) -> tuple[bytes, dict]:
     """(weights PNG, test-set results and figures) of a model, made once per weights and shared."""
     key = digest(net)
     return _weights_png(key, net), _test_set(key, framing, id(data), net, data)
-
-
-def prepare(net: model.LinearDigits, framing: str, load_data: Callable) -> threading.Thread:
-    """Make a model's figures in the background, so that its first view does not wait for them."""
-
-    def work() -> None:
-        try:
-            figures(net, framing, load_data())
-        except Exception:  # a view that fails later says why; a warm-up must never take the server down
-            logging.getLogger(__name__).exception("could not prepare the Inside-the-model figures")
-
-    thread = threading.Thread(target=work, name="inside-figures", daemon=True)
-    thread.start()
-    return thread
 
 
 def render() -> None:

@@ -86,11 +86,12 @@ def _warm_up() -> threading.Thread:
     return thread
 
 
-def warm_up() -> None:
-    """Start the server's warm-up (once; only under a real server, not in AppTest or scripts)."""
+def warm_up(force: bool = False) -> None:
+    """Start the server's warm-up (once; under a real server, not in AppTest or scripts, unless
+    ``force``: ui/serve.py starts it with the server, before any page)."""
     from streamlit.runtime import Runtime
 
-    if Runtime.exists():
+    if force or Runtime.exists():
         _warm_up()
 
 
@@ -211,7 +212,17 @@ def session_alive():
 
 def start_job(job: TrainingJob) -> None:
     job.alive = session_alive()
+    job.on_done = _figures_of
     st.session_state.job = job.start()
+
+
+def _figures_of(net: model.LinearDigits) -> None:
+    """A trained model's Inside-the-model figures, drawn in its job's thread as soon as it is done,
+    so that the first look at them (often the next click) does not wait."""
+    if is_provisioned():
+        from ui import inside  # it imports this module
+
+        inside.figures(net, net.metadata["framing"], _dataset())
 
 
 def harvest() -> TrainingJob | None:
@@ -235,10 +246,6 @@ def harvest() -> TrainingJob | None:
         key = f"run-{uuid.uuid4().hex[:8]}"
         ss.models[key] = ModelEntry(key, label, job.net, list(job.history), run_id=rid)
         ss.model_key = key
-        if is_provisioned():
-            from ui import inside  # it imports this module
-
-            inside.prepare(job.net, job.net.metadata["framing"], _dataset)  # its figures, before they are asked for
     return job
 
 

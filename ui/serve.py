@@ -1,0 +1,28 @@
+"""Serve the app with its warm-up started with the server: ``python -m ui.serve [streamlit options]``.
+
+``streamlit run app.py`` runs no code of ours until the first browser connects, so the first
+visitors would wait while MNIST is loaded and framed. This starts the same warm-up
+(``ui.state.warm_up``) in a background thread, then hands the process to Streamlit's own
+command line with ``run app.py`` and the options given here (``--server.port 8501`` ...).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+def main(argv: list[str]) -> int:
+    from streamlit.web import cli
+
+    from ui import state
+
+    state.warm_up(force=True)
+    sys.argv = ["streamlit", "run", str(APP), *argv]
+    return cli.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
