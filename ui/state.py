@@ -223,6 +223,7 @@ def _figures_of(net: model.LinearDigits) -> None:
         from ui import inside  # it imports this module
 
         inside.figures(net, net.metadata["framing"], _dataset())
+    release_memory()  # what training and drawing freed goes back to the system, not kept per thread
 
 
 def harvest() -> TrainingJob | None:
