@@ -180,6 +180,41 @@ class Participant:
             await self.ws.close()
 
 
+def tree_cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds of the processes and all their descendants (a compiler the warm-up runs),
+    reaped children included."""
+    parent, times = {}, {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parent[int(d.name)] = int(fields[1])
+            times[int(d.name)] = sum(int(f) for f in fields[11:15])
+    total = 0
+    for pid in times:
+        p = pid
+        while p > 1 and p not in pids:
+            p = parent.get(p, 0)
+        if p in pids:
+            total += times[pid]
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def settle(pids: list[int], idle: float = 0.1, quiet: int = 3, timeout: float = 180.0) -> None:
+    """Wait until the servers are idle (under ``idle`` cores for ``quiet`` seconds in a row): the first
+    session starts each server's background warm-up (a compiler, MNIST framed, figures drawn),
+    which is no part of the load."""
+    deadline, calm = time.monotonic() + timeout, 0
+    before = tree_cpu_seconds(pids)
+    while time.monotonic() < deadline and calm < quiet:
+        await asyncio.sleep(1)
+        now = tree_cpu_seconds(pids)
+        calm = calm + 1 if now - before < idle * max(1, len(pids)) else 0
+        before = now
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -194,7 +229,7 @@ async def run(url: str, pids: list[int], sessions: int, every: float, seconds: f
     await warm.open()
     await warm.stroke(DRAWINGS[0])
     await warm.close()
-    await asyncio.sleep(1)
+    await settle(pids)
     base_rss = sum(rss_mb(p) for p in pids)
     t_open = time.perf_counter()
 
@@ -210,7 +245,7 @@ async def run(url: str, pids: list[int], sessions: int, every: float, seconds: f
     opened = await asyncio.gather(*(open_one(p, ramp * i / sessions) for i, p in enumerate(people)))
     live = [p for p, ok in zip(people, opened, strict=True) if ok]
     open_seconds = time.perf_counter() - t_open
-    await asyncio.sleep(2)
+    await settle(pids)  # a second replica warms up at its first session
     rss_per_session = (sum(rss_mb(p) for p in pids) - base_rss) / max(1, len(live))
     latencies, unanswered, sent = [], 0, 0
     cpu0, me0, t0 = sum(cpu_seconds(p) for p in pids), time.process_time(), time.perf_counter()

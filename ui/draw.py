@@ -8,9 +8,9 @@ import streamlit as st
 import model
 from model.digitness import MESSAGES as NOT_A_DIGIT
 from model.preprocess import PROBLEMS, ink_problem
-from ui import canvas, layout, state, teach, text
+from ui import canvas, inline, layout, state, teach, text
 from ui import photo as photo_view
-from ui.plots import colorize, enlarge, probability_bars
+from ui.plots import colorize
 
 INPUT_DRAW, INPUT_UPLOAD = "Draw on the canvas", "Upload an image"
 UPLOAD_PROBLEMS = {"none": "Upload a photo or scan of one handwritten digit (PNG or JPEG)."}
@@ -63,42 +63,33 @@ def _input_image(fit: dict, framing: str):
     return drawing, {**PROBLEMS, **NOT_A_DIGIT}
 
 
-def _with_box(ink: np.ndarray, box: tuple[int, int, int, int], size: int = 140) -> np.ndarray:
-    """The ink image, shrunk for display, with its bounding box in orange."""
+def _ink_figure(ink: np.ndarray, box: tuple[int, int, int, int], size: int = 140) -> str:
+    """The ink, shrunk for display, with its bounding box drawn over it in orange."""
     h, w = ink.shape
     step = max(1, max(h, w) // size)
-    rgb = np.repeat((ink[::step, ::step] * 255).astype(np.uint8)[..., None], 3, 2)
-    top, bottom, left, right = (int(v) // step for v in box)
-    bottom, right = min(bottom, rgb.shape[0] - 1), min(right, rgb.shape[1] - 1)
-    for r, c in (
-        (slice(top, top + 2), slice(left, right + 1)),
-        (slice(bottom - 1, bottom + 1), slice(left, right + 1)),
-        (slice(top, bottom + 1), slice(left, left + 2)),
-        (slice(top, bottom + 1), slice(right - 1, right + 1)),
-    ):
-        rgb[r, c] = (232, 89, 12)
-    return rgb
+    top, bottom, left, right = box
+    frac = (top / h, bottom / h, left / w, right / w)
+    return inline.figure(inline.png_uri(inline.gray8(ink[::step, ::step])), "ink and its box", False, frac)
 
 
-def _explain(entry: state.ModelEntry, result: dict) -> None:
+def _explain(entry: state.ModelEntry, result: dict) -> str:
+    """Why it decided: each pixel's contribution to the two best scores (HTML, ui/inline.py)."""
     proba, z, framed = result["proba"], result["logits"], result["framed"]
     order = np.argsort(-proba)
     best, second = int(order[0]), int(order[1])
-    st.markdown("**Why:** each pixel's contribution *weight × ink* to the score")
     contrib = model.contributions(entry.net, framed)
     lim = float(np.abs(contrib[[best, second]]).max()) or 1.0
     bias = entry.net.linear.bias.detach().numpy()
-    cols = st.columns(2)
-    for col, d in zip(cols, (best, second), strict=True):
+    pictures = []
+    for d in (best, second):
         score, b = round(float(z[d]), 2), round(float(bias[d]), 2)
-        col.image(
-            colorize(contrib[d], limit=lim, scale=6),
-            width=168,
-            caption=f"for {d}: pixels {score - b:+.2f}, bias {b:+.2f} → score {score:+.2f}",
-        )
-    st.caption(
-        "Red pixels push towards the digit, blue against it. For a linear model this is exact, not an "
-        "approximation: the score is the sum of these contributions plus the bias."
+        uri = inline.png_uri(colorize(contrib[d], limit=lim, scale=1))
+        pictures.append(inline.figure(uri, f"for {d}: pixels {score - b:+.2f}, bias {b:+.2f} → score {score:+.2f}"))
+    return (
+        "<p><strong>Why:</strong> each pixel's contribution <em>weight × ink</em> to the score</p>"
+        + inline.row(pictures)
+        + '<p class="ds-caption">Red pixels push towards the digit, blue against it. For a linear model this is '
+        "exact, not an approximation: the score is the sum of these contributions plus the bias.</p>"
     )
 
 
@@ -143,6 +134,12 @@ def _answer(entry: state.ModelEntry, proba: np.ndarray, presenter: bool) -> None
         st.caption("Tutorial model: softmax over sigmoid outputs can never exceed 23 % confidence.")
 
 
+PROBA_CAPTION = "How likely the model thinks each digit is: the tallest bar is its answer."
+SEES = (
+    "Your drawing is framed like the MNIST digits the model learned from: cut to the ink, shrunk so its "
+    "longer side is 20 pixels, and centred in a 28×28 square."
+)
+
 # How much room the canvas leaves below itself (CSS px): beside the answer, just a margin; where
 # a phone stacks the columns, the height of the prediction, so that it is on screen too.
 FIT = {"reserve": 16, "reserveStacked": 120}
@@ -182,23 +179,24 @@ def render() -> None:
     with answer:
         _answer(entry, proba, presenter)
         teach.render(teach.source(image, result), int(proba.argmax()))
-    chart.image(
-        probability_bars(proba, int(proba.argmax())),
-        caption="How likely the model thinks each digit is: the tallest bar is its answer.",
-    )
-    with details:
-        st.markdown("**What the model sees**")
-        st.caption(
-            "Your drawing is framed like the MNIST digits the model learned from: cut to the ink, shrunk "
-            "so its longer side is 20 pixels, and centred in a 28×28 square."
-        )
-        steps = result["steps"]
-        if "photo" in steps:
+    chart.html(inline.bars(proba, int(proba.argmax()), PROBA_CAPTION))
+    steps = result["steps"]
+    if "photo" in steps:
+        with details:
+            st.markdown("**What the model sees**")
+            st.caption(SEES)
             photo_view.show_steps(steps)
-            _explain(entry, result)
-            return
-        c1, c2, c3 = st.columns(3)
-        c1.image(_with_box(steps["ink"], steps["box"]), caption="ink and its box", width="stretch")
-        c2.image(enlarge(steps["scaled"], 6), caption="longer side → 20 px", width="stretch")
-        c3.image(enlarge(steps["framed"], 6), caption="centred 28×28", width="stretch")
-        _explain(entry, result)
+            st.html(f'<div class="ds-text">{_explain(entry, result)}</div>')
+        return
+    framing = inline.row(
+        [
+            _ink_figure(steps["ink"], steps["box"]),
+            inline.figure(inline.png_uri(inline.gray8(steps["scaled"])), "longer side → 20 px"),
+            inline.figure(inline.png_uri(inline.gray8(steps["framed"])), "centred 28×28"),
+        ]
+    )
+    # One element for all of it: a stroke's cost is mostly per element (bench/wsload.py).
+    details.html(
+        f'<div class="ds-text"><p><strong>What the model sees</strong></p><p class="ds-caption">{SEES}</p>'
+        f"{framing}{_explain(entry, result)}</div>"
+    )

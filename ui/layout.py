@@ -11,7 +11,7 @@ import os
 
 import streamlit as st
 
-from ui import text
+from ui import inline, text
 
 PRESENTER = "presenter"
 REPLICA_ENV = "DIGIT_STUDIO_REPLICA"  # set by deploy/cluster.py: which app replica this process is
@@ -35,6 +35,7 @@ _PAGE_CSS = f"""
     box-shadow: 0 0 2rem rgba(0, 0, 0, 0.25);
   }}
 }}
+{inline.CSS}
 </style>
 """
 

@@ -300,9 +300,18 @@ def colorize(values: np.ndarray, cmap: str = "RdBu_r", limit: float | None = Non
     Cheap enough for every stroke: a colour-map lookup, no figure.
     """
     lim = limit or float(np.abs(values).max()) or 1.0
-    rgb = colormaps[cmap]((np.asarray(values) / lim + 1) / 2)[..., :3]
-    img = (rgb * 255).astype(np.uint8)
+    lut = _colour_table(cmap)  # what the colour map does to a float: floor(x * N), clipped
+    img = lut[np.clip(((np.asarray(values) / lim + 1) / 2 * len(lut)).astype(int), 0, len(lut) - 1)]
     return img.repeat(scale, 0).repeat(scale, 1)
+
+
+@functools.cache
+def _colour_table(cmap: str) -> np.ndarray:
+    """A colour map's RGB table as uint8 (``colormaps[name]`` builds a fresh copy on every call)."""
+    table = colormaps[cmap](np.arange(colormaps[cmap].N))[:, :3]
+    table = (table * 255).astype(np.uint8)
+    table.flags.writeable = False
+    return table
 
 
 def enlarge(gray: np.ndarray, scale: int = 6) -> np.ndarray:
