@@ -108,6 +108,14 @@ def _thin(pts: list[tuple[float, float]], step: float) -> list[tuple[float, floa
     return kept + pts[-1:] if len(pts) > 1 else kept
 
 
+_ECHO = "_canvas_echo"
+
+
+def _echoed() -> None:
+    """The canvas's callback: this rerun comes from a stroke (or Undo, Clear) in the browser."""
+    st.session_state[_ECHO] = True
+
+
 def draw(key: str = "canvas", stroke_width: int = 22, fit: dict | None = None) -> np.ndarray | None:
     """Show the drawing canvas (white pen on black); return the drawing or None.
 
@@ -122,8 +130,12 @@ def draw(key: str = "canvas", stroke_width: int = 22, fit: dict | None = None) -
     fit = {"reserve": 16, "reserveStacked": 16, "maxSide": 0, **(fit or {})}
     # A list of one dict: Streamlit scans a dict's values, and any other object, for dataframes,
     # and that check alone imports pandas and pyarrow (~30 MB of a server's private memory).
-    data = [{"pen": stroke_width, "fit": fit, "strokes": kept.get("strokes") or []}]
-    result = _component(key=key, data=data, default={"strokes": []}, on_strokes_change=lambda: None)
+    # The drawing goes back to the browser only for a canvas mounted afresh (a full rerun may
+    # rebuild the layout); a rerun the canvas itself asked for has it already. A drawing is
+    # kilobytes, serialised and hashed in every rerun: on every stroke of every participant.
+    echo = st.session_state.pop(_ECHO, False)
+    data = [{"pen": stroke_width, "fit": fit, "strokes": [] if echo else kept.get("strokes") or []}]
+    result = _component(key=key, data=data, default={"strokes": []}, on_strokes_change=_echoed)
     strokes = clean_strokes(result.get("strokes"))
     if not strokes:
         return None

@@ -33,9 +33,8 @@ def classify(net: model.LinearDigits, image) -> dict | None:
     return {"steps": steps, "framed": framed, "logits": z[0], "proba": model.probabilities(net, z)[0]}
 
 
-def _model_selector() -> state.ModelEntry:
+def _model_selector() -> None:
     entries = state.models()
-    state.apply_pending_selection()
     st.selectbox(
         "Classify with",
         list(entries),
@@ -43,7 +42,6 @@ def _model_selector() -> state.ModelEntry:
         key="model_key",
         help="The shipped model, or one you trained in this session (newest is selected).",
     )
-    return state.current()
 
 
 def _input_image(fit: dict, framing: str):
@@ -93,41 +91,43 @@ def _explain(entry: state.ModelEntry, result: dict) -> str:
     )
 
 
-def _controls() -> state.ModelEntry:
+def _controls() -> None:
     """Which model reads the drawing, and the pen: under the answer, so on a phone they do not push
     the answer below the fold."""
-    c1, c2 = st.columns([3, 2])
-    with c1:
-        entry = _model_selector()
-    c2.slider(
-        "Stroke width",
-        6,
-        40,
-        22,
-        key="stroke_width",
-        help="How thick the pen is, in pixels of the 280x280 drawing the model gets (the same on every screen).",
-    )
-    return entry
+    with st.container(horizontal=True, gap="medium"):  # one element, not three columns: cheaper per stroke
+        _model_selector()
+        st.slider(
+            "Stroke width",
+            6,
+            40,
+            22,
+            key="stroke_width",
+            width=150,
+            help="How thick the pen is, in pixels of the 280x280 drawing the model gets (the same on every screen).",
+        )
 
 
 def _answer(entry: state.ModelEntry, proba: np.ndarray, presenter: bool) -> None:
     digit = int(proba.argmax())
-    m1, m2 = st.columns([1, 2] if presenter else [1, 1])
-    with m1.container(key="prediction"):
-        st.metric("Prediction", str(digit), help="The class with the highest probability.")
     if presenter:
+        m1, m2 = st.columns([1, 2])
+        with m1.container(key="prediction"):
+            st.metric("Prediction", str(digit), help="The class with the highest probability.")
         with m2.container(key="presenter_probs"):
             cols = st.columns(2)
             for d in range(10):
                 text = f"{d}: {proba[d]:.0%}"
                 cols[d // 5].markdown(f"**{text}**" if d == digit else text)
     else:
-        m2.metric(
-            "Confidence",
-            f"{proba[digit]:.0%}",
-            help="How sure the model is among the ten digits. It has no "
-            "'not a digit' answer: a scribble gets a digit too, sometimes with high confidence.",
-        )
+        # One row, not two columns: fewer elements per stroke; the Prediction is the first (ui/layout.py).
+        with st.container(key="prediction", horizontal=True):
+            st.metric("Prediction", str(digit), help="The class with the highest probability.")
+            st.metric(
+                "Confidence",
+                f"{proba[digit]:.0%}",
+                help="How sure the model is among the ten digits. It has no "
+                "'not a digit' answer: a scribble gets a digit too, sometimes with high confidence.",
+            )
     if entry.net.kind == "one-vs-rest":
         st.caption("One-vs-rest: ten independent sigmoid probabilities; they need not sum to 1.")
     elif entry.net.kind == "tutorial-sigmoid":
@@ -151,14 +151,11 @@ FIT_PRESENTER = {"reserve": 16, "reserveStacked": 16}
 @st.fragment
 def render() -> None:
     presenter = layout.is_presenter()
+    # The selector under the answer shows this model; read first, so the page is built in order,
+    # without placeholders (each is one more element per stroke).
+    state.apply_pending_selection()
+    entry = state.current()
     left, right = st.columns([3, 2] if presenter else [1, 1], gap="large")
-    with right:
-        answer = st.container()
-        more = st.expander("More: the chart, model and pen, what the model sees, why") if presenter else st.container()
-        with more:
-            chart = st.container()
-            entry = _controls()
-            details = st.container()
     with left:
         image, messages = _input_image(FIT_PRESENTER if presenter else FIT, entry.net.metadata["framing"])
     if isinstance(image, bytes):  # an uploaded photo: its reading says why there is no digit
@@ -172,21 +169,30 @@ def render() -> None:
         problem = model.not_a_digit(result["steps"]["ink"], result["framed"] if same else None)
         result = None if problem else result
     st.session_state.last_result = result
-    if result is None:
-        answer.info(messages.get(problem) or messages["blank"])
-        return
-    proba = result["proba"]
-    with answer:
-        _answer(entry, proba, presenter)
-        teach.render(teach.source(image, result), int(proba.argmax()))
-    chart.html(inline.bars(proba, int(proba.argmax()), PROBA_CAPTION))
+    with right:
+        if result is None:
+            st.info(messages.get(problem) or messages["blank"])
+        else:
+            proba = result["proba"]
+            _answer(entry, proba, presenter)
+            teach.render(teach.source(image, result), int(proba.argmax()))
+        more = st.expander("More: the chart, model and pen, what the model sees, why") if presenter else right
+        with more:
+            if result is not None:
+                st.html(inline.bars(proba, int(proba.argmax()), PROBA_CAPTION))
+            _controls()
+            if result is not None:
+                _details(entry, result)
+
+
+def _details(entry: state.ModelEntry, result: dict) -> None:
+    """What the model sees, and why it decided."""
     steps = result["steps"]
     if "photo" in steps:
-        with details:
-            st.markdown("**What the model sees**")
-            st.caption(SEES)
-            photo_view.show_steps(steps)
-            st.html(f'<div class="ds-text">{_explain(entry, result)}</div>')
+        st.markdown("**What the model sees**")
+        st.caption(SEES)
+        photo_view.show_steps(steps)
+        st.html(f'<div class="ds-text">{_explain(entry, result)}</div>')
         return
     framing = inline.row(
         [
@@ -196,7 +202,7 @@ def render() -> None:
         ]
     )
     # One element for all of it: a stroke's cost is mostly per element (bench/wsload.py).
-    details.html(
+    st.html(
         f'<div class="ds-text"><p><strong>What the model sees</strong></p><p class="ds-caption">{SEES}</p>'
         f"{framing}{_explain(entry, result)}</div>"
     )

@@ -23,7 +23,9 @@ _PAGE_CSS = f"""
 [data-testid="stMainBlockContainer"] {{ padding-top: 3.25rem; padding-bottom: 3rem; }}
 .st-key-layout_helper {{ display: none; }}
 [data-testid="stMainBlockContainer"] h1 {{ padding: 0 0 0.25rem 0; font-size: 2rem; }}
-.st-key-prediction [data-testid="stMetricValue"] {{ font-size: 3rem; line-height: 1.1; }}
+.st-key-prediction [data-testid="stElementContainer"]:first-child [data-testid="stMetricValue"] {{
+  font-size: 3rem; line-height: 1.1;
+}}
 @media (max-width: 640px) {{
   [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem; padding-right: 0.75rem; }}
   [data-testid="stMainBlockContainer"] h1 {{ font-size: 1.5rem; }}
