@@ -11,8 +11,10 @@ messages a browser sends (``BackMsg.rerun_script`` with its widget states) and r
 ``{"strokes": [{"w": width, "p": [x0, y0, x1, y1, ...]}]}`` in the coordinates of a 280x280
 drawing, with the fragment id the canvas was rendered in (a browser reruns only that
 fragment). It times send -> arrival of the "Prediction" metric, then fetches the page's
-images from /media as a browser would. Sessions carry the cookies a browser has (``ds_id``,
-and nginx's ``ds_replica`` from a first GET /).
+images from /media as a browser would (the Draw tab has none now). Like a browser, it reruns
+each ``run_every`` fragment on its timer (the presence heartbeat: one small rerun per
+participant every 20 s). Sessions carry the cookies a browser has (``ds_id``, and nginx's
+``ds_replica`` from a first GET /).
 
 Reports sessions, strokes/s, p50/p95/p99 stroke -> prediction, strokes unanswered, server CPU
 per stroke and resident memory per session (from /proc of the server processes), and this
@@ -95,6 +97,8 @@ class Participant:
         self.finished: asyncio.Future | None = None
         self.images: list[str] = []
         self.replica = ""
+        self.drawing = ""  # the canvas's state, sent with every rerun as a browser does
+        self.timers: dict[str, asyncio.Task] = {}  # fragment id -> its auto-rerun (run_every)
 
     def cookie(self) -> str:
         return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -131,6 +135,8 @@ class Participant:
                 self.stats["messages"] += 1
                 if kind == "delta":
                     self._delta(msg)
+                elif kind == "auto_rerun" and self.stats["auto_reruns"] is not None:
+                    self._auto_rerun(msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
                 elif kind == "new_session":
                     self.page_hash = msg.new_session.page_script_hash
                 elif kind == "script_finished" and self.finished and not self.finished.done():
@@ -160,8 +166,8 @@ class Participant:
         """Send one drawing; seconds until its prediction arrived (None: never)."""
         loop = asyncio.get_running_loop()
         self.waiting, self.finished, self.images = loop.create_future(), loop.create_future(), []
-        state = {"id": self.canvas_id, "json_value": value}
-        rerun = {"query_string": "", "page_script_hash": self.page_hash, "widget_states": {"widgets": [state]}}
+        self.drawing = value
+        rerun = self._rerun()
         if self.fragment_id:
             rerun["fragment_id"] = self.fragment_id
         t0 = time.perf_counter()
@@ -175,7 +181,28 @@ class Participant:
             await asyncio.gather(*(http_get(self.host, self.port, u, self.cookie()) for u in self.images))
         return t1 - t0
 
+    def _rerun(self) -> dict:
+        states = [{"id": self.canvas_id, "json_value": self.drawing}] if self.drawing else []
+        return {"query_string": "", "page_script_hash": self.page_hash, "widget_states": {"widgets": states}}
+
+    def _auto_rerun(self, fragment_id: str, interval: float) -> None:
+        """A fragment with ``run_every`` (the presence heartbeat): the browser reruns it on a timer."""
+        if fragment_id in self.timers or interval <= 0:
+            return
+
+        async def tick() -> None:
+            while True:
+                await asyncio.sleep(interval)
+                busy = self.waiting is not None and not self.waiting.done()
+                if not busy:  # the browser waits for a running script too
+                    self.stats["auto_reruns"] += 1
+                    await self._send(BackMsg(rerun_script={**self._rerun(), "fragment_id": fragment_id}))
+
+        self.timers[fragment_id] = asyncio.get_running_loop().create_task(tick())
+
     async def close(self) -> None:
+        for task in self.timers.values():
+            task.cancel()
         if self.ws is not None:
             await self.ws.close()
 
@@ -222,8 +249,10 @@ def pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-async def run(url: str, pids: list[int], sessions: int, every: float, seconds: float, ramp: float, media: bool):
-    stats = {"messages": 0, "errors": []}
+async def run(
+    url: str, pids: list[int], sessions: int, every: float, seconds: float, ramp: float, media: bool, timers: bool
+):
+    stats = {"messages": 0, "errors": [], "auto_reruns": 0 if timers else None}
     people = [Participant(i, url, stats, media) for i in range(sessions)]
     warm = Participant(-1, url, stats, media)  # the first session loads what every session shares
     await warm.open()
@@ -249,7 +278,7 @@ async def run(url: str, pids: list[int], sessions: int, every: float, seconds: f
     rss_per_session = (sum(rss_mb(p) for p in pids) - base_rss) / max(1, len(live))
     latencies, unanswered, sent = [], 0, 0
     cpu0, me0, t0 = sum(cpu_seconds(p) for p in pids), time.process_time(), time.perf_counter()
-    messages0 = stats["messages"]
+    messages0, auto0 = stats["messages"], stats["auto_reruns"] or 0
     end = t0 + seconds
 
     async def loop(p: Participant) -> None:
@@ -281,6 +310,7 @@ async def run(url: str, pids: list[int], sessions: int, every: float, seconds: f
         "unanswered": unanswered,
         "strokes_per_s": len(latencies) / wall,
         "messages_per_stroke": (stats["messages"] - messages0) / max(1, len(latencies)),
+        "auto_reruns_per_s": ((stats["auto_reruns"] or 0) - auto0) / wall,
         "p50": pct(latencies, 50),
         "p95": pct(latencies, 95),
         "p99": pct(latencies, 99),
@@ -320,6 +350,9 @@ def main(argv=None) -> None:
     ap.add_argument("--seconds", type=float, default=60.0, help="how long to measure after all sessions opened")
     ap.add_argument("--ramp", type=float, default=None, help="seconds over which sessions open (default 0.1 each)")
     ap.add_argument("--no-media", action="store_true", help="do not fetch the page's images after each stroke")
+    ap.add_argument(
+        "--no-timers", action="store_true", help="do not rerun run_every fragments (the presence heartbeat)"
+    )
     args = ap.parse_args(argv)
     if not 1 <= args.sessions <= MAX_SESSIONS or not 1 <= args.seconds <= MAX_SECONDS or args.every <= 0:
         ap.error(f"--sessions 1..{MAX_SESSIONS}, --seconds 1..{MAX_SECONDS}, --every > 0")
@@ -341,7 +374,9 @@ def main(argv=None) -> None:
             cleanup = lambda: subprocess.run([sys.executable, "-m", "deploy.cluster", "stop"], cwd=ROOT, env=env)
         try:
             urllib.request.urlopen(url + "/", timeout=30).read()  # the first page: caches warm
-            r = asyncio.run(run(url, pids, args.sessions, args.every, args.seconds, ramp, not args.no_media))
+            r = asyncio.run(
+                run(url, pids, args.sessions, args.every, args.seconds, ramp, not args.no_media, not args.no_timers)
+            )
         finally:
             if cleanup:
                 cleanup()
@@ -355,7 +390,8 @@ def main(argv=None) -> None:
     )
     print(
         f"  strokes {r['strokes']}, answered {r['answered']}, unanswered {r['unanswered']}, "
-        f"{r['strokes_per_s']:.1f} strokes/s, {r['messages_per_stroke']:.0f} messages per stroke"
+        f"{r['strokes_per_s']:.1f} strokes/s, {r['messages_per_stroke']:.0f} messages per stroke, "
+        f"{r['auto_reruns_per_s']:.1f} timed fragment reruns/s"
     )
     print(
         f"  stroke -> prediction p50 {r['p50']:.3f} s, p95 {r['p95']:.3f} s, p99 {r['p99']:.3f} s, max {r['max']:.3f} s"
