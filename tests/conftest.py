@@ -48,6 +48,25 @@ def private_run_history(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGIT_STUDIO_RUNS", str(tmp_path / "runs" / "history.sqlite"))
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's, through Playwright), one per test module that asks for it.
+
+    Skipped where there is none; under CI=true (where make test installs it) that is a failure."""
+    from tests.browser import CHROMIUM_ARGS, chromium_path
+
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("no Chromium at /usr/bin/chromium: CI must run the browser tests (make test installs it)")
+        pytest.skip("no Chromium found (install Debian's chromium, or set CHROMIUM=/path)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
 @pytest.fixture
 def tiny() -> Mnist:
     return synthetic_mnist()

@@ -8,8 +8,6 @@ from playwright.sync_api import expect
 
 from tests.browser import (
     CANVAS,
-    CHROMIUM_ARGS,
-    chromium_path,
     clear_canvas,
     draw_digit,
     draw_strokes,
@@ -27,20 +25,6 @@ from tests.browser import (
 from tests.drawing import PLACEMENTS
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("no Chromium at /usr/bin/chromium: CI must run the browser tests (make test installs it)")
-        pytest.skip("no Chromium found (install Debian's chromium, or set CHROMIUM=/path)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tests.browser import draw_strokes, read_prediction, wait_idle
-from tests.test_browser import app_url, browser, page  # noqa: F401 - the same server and browser fixtures
+from tests.test_browser import app_url, page  # noqa: F401 - the same server (the browser is conftest's)
 from tests.test_photo import encode, ruled, seven_mask
 from tests.test_photo import page as paper_page
 

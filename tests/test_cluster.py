@@ -27,7 +27,7 @@ from tests.browser import (
     streamlit_server,
     wait_idle,
 )
-from tests.test_roles_browser import browser, pick_run  # noqa: F401  (a fixture and a helper)
+from tests.test_roles_browser import pick_run
 
 pytestmark = [pytest.mark.cluster, pytest.mark.integration, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,7 +84,7 @@ def cluster():
         subprocess.run(["rm", "-rf", str(folder)], check=False)
 
 
-def new_page(browser, url, cookies=()):  # noqa: F811
+def new_page(browser, url, cookies=()):
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     if cookies:
         context.add_cookies(list(cookies))
@@ -113,7 +113,7 @@ def identity(page) -> list[dict]:
     return [c for c in page.context.cookies() if c["name"] == "ds_id"]
 
 
-def test_a_participant_moves_between_replicas_and_keeps_identity_and_runs(cluster, browser):  # noqa: F811
+def test_a_participant_moves_between_replicas_and_keeps_identity_and_runs(cluster, browser):
     # A run trained through replica 1 is listed and loadable through replica 2.
     a = new_page(browser, cluster.replica(1))
     assert replica_shown(a) == "replica 1"
@@ -150,7 +150,7 @@ def test_a_participant_moves_between_replicas_and_keeps_identity_and_runs(cluste
     page.context.close()
 
 
-def test_a_postgresql_restart_during_training_loses_no_finished_run(cluster, browser):  # noqa: F811
+def test_a_postgresql_restart_during_training_loses_no_finished_run(cluster, browser):
     s = cluster.store()
     finished_before = {r.id for r in s.runs() if r.status == "finished" and r.has_model}
     page = new_page(browser, cluster.url)
@@ -180,7 +180,7 @@ def test_a_postgresql_restart_during_training_loses_no_finished_run(cluster, bro
     page.context.close()
 
 
-def test_a_database_that_cannot_be_reached_at_startup_is_a_clear_message(browser):  # noqa: F811
+def test_a_database_that_cannot_be_reached_at_startup_is_a_clear_message(browser):
     closed = free_port()  # nothing listens there
     env = {"DIGIT_STUDIO_DB": f"postgresql://digit:pw-never-shown-4711@127.0.0.1:{closed}/digit_studio"}
     with streamlit_server(env=env) as url:

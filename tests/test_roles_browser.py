@@ -1,31 +1,15 @@
 """A room in real Chromium: participant A, participant B and the presenter, one server with a
 passcode. Who may change which run, what a reload keeps, and what a deletion tells the others."""
 
-import os
 import re
 
 import pytest
 
 from store import Store
-from tests.browser import CHROMIUM_ARGS, chromium_path, goto, open_tab, set_epochs, sidebar, streamlit_server, wait_idle
+from tests.browser import goto, open_tab, set_epochs, sidebar, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 PASSCODE = "tulip-42-harbour"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("no Chromium: CI must run the browser tests")
-        pytest.skip("no Chromium found")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def new_page(browser, url):

@@ -3,7 +3,6 @@ participants, one server. Nicknames and runs appear on the board live; a correct
 drawing count within 3 s; a participant with sharing off adds nothing; a round counts down and
 names its winner."""
 
-import os
 import re
 import time
 
@@ -11,9 +10,7 @@ import pytest
 
 from store import Store
 from tests.browser import (
-    CHROMIUM_ARGS,
     ROOT,
-    chromium_path,
     draw_digit,
     goto,
     read_prediction,
@@ -28,21 +25,6 @@ from tests.drawing import PLACEMENTS
 pytestmark = pytest.mark.browser
 PASSCODE = "room-board-7"
 SHOTS = ROOT / ".pytest_cache" / "room"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("no Chromium: CI must run the browser tests")
-        pytest.skip("no Chromium found")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def participant(browser, url, nickname):

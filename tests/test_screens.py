@@ -16,7 +16,7 @@ from tests.browser import (
     wait_idle,
 )
 from tests.drawing import PLACEMENTS, render
-from tests.test_browser import app_url, browser  # noqa: F401 (fixtures)
+from tests.test_browser import app_url  # noqa: F401 (fixture; the browser is conftest's)
 
 pytestmark = pytest.mark.browser
 
