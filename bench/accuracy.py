@@ -103,14 +103,23 @@ def hands() -> None:
     mnist = float((pred == test.test_y.numpy()).mean())
     images, labels = redrawn()
     drawn = accuracy_on(net, images, labels, framing)
-    redrawn_mnist = mnist_redrawn(data.test_images[:2000].numpy())
-    canvas_mnist = accuracy_on(net, redrawn_mnist, data.test_labels[:2000].numpy(), framing)
+    # A seeded random 2,000 of the test set: its first 2,000 are harder than the rest (the model
+    # reads those originals about 1.5 points worse), so they measure the digits, not the redrawing.
+    pick = np.random.default_rng(0).choice(len(data.test_images), 2000, replace=False)
+    redrawn_mnist = mnist_redrawn(data.test_images[pick].numpy())
+    canvas_mnist = accuracy_on(net, redrawn_mnist, data.test_labels[pick].numpy(), framing)
+    originals = float((pred[pick] == test.test_y.numpy()[pick]).mean())
     writers, wlabels = writers_drawn()
-    other = accuracy_on(net, writers, wlabels, framing)
+    wpred = predictions(net, writers, framing)
+    other = float((wpred == wlabels).mean())
     print(f"shipped model, MNIST test: {mnist:.2%}  (goal >= 95.5 %)")
-    print(f"shipped model, 2,000 MNIST test digits redrawn on the canvas: {canvas_mnist:.1%}  (goal >= 95 %)")
+    print(
+        f"shipped model, 2,000 MNIST test digits (seeded random) redrawn on the canvas: {canvas_mnist:.1%}  "
+        f"(goal >= 95 %; the same digits as MNIST has them: {originals:.1%})"
+    )
     print(f"shipped model, {N_DRAWN} mouse-like strokes: {drawn:.1%}  (goal >= 97 %)")
     print(f"shipped model, 1,797 digits by writers outside MNIST (UCI), drawn: {other:.1%}  (goal >= 85 %)")
+    print("  per digit: " + "  ".join(f"{d}: {(wpred[wlabels == d] == d).mean():.0%}" for d in range(10)))
 
 
 if __name__ == "__main__":

@@ -135,6 +135,16 @@ def build_space() -> None:
     space = build(framed.train_x.float().div(255).numpy(), framed.train_y.numpy())
     save_file(space, str(SPACE_PATH))
     print(f"wrote {SPACE_PATH} ({SPACE_PATH.stat().st_size:,} bytes)")
+    from model import digitness
+
+    digitness._space.cache_clear()
+    x = framed.train_x.float().div(255).numpy()
+    scores = np.array([digitness.far_score(im) for im in x[::4]])
+    print(
+        "far_score on MNIST training digits (every 4th): "
+        + ", ".join(f"{q} % flagged above {np.percentile(scores, 100 - q):.2f}" for q in (1, 2, 3))
+        + f"  (model/digitness.py FAR = {digitness.FAR})"
+    )
 
 
 def main(n_per_kind: int = 40) -> None:

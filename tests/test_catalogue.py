@@ -10,11 +10,11 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import model
-from bench.nondigits import non_digit
 from model.photo import UnreadableImage, open_image
 from model.preprocess import to_mnist
 from tests.conftest import synthetic_mnist
 from tests.drawing import PLACEMENTS, render
+from tests.test_digitness import STAR, strokes
 from train import PRESETS, Mnist
 from ui import canvas, state
 
@@ -43,7 +43,7 @@ DRAWINGS = {
     "single dot": (canvas_with(dot), "too small to read"),
     "full-canvas fill": (np.full((280, 280, 4), 255, np.uint8), "whole picture is ink"),
     "line along an edge": (canvas_with(edge_line), "looks like a line"),  # issue 13: a line is not a digit
-    "a star": (non_digit("star", np.random.default_rng(0)), "doesn't look like a digit"),
+    "a star": (strokes(STAR), "doesn't look like a digit"),
 }
 
 

@@ -11,6 +11,7 @@ from safetensors.torch import save as st_save
 
 import model
 from model import CheckpointError, build, load, save
+from model.preprocess import FRAMING_VERSION
 
 META = {"framing": "frame+deskew", "config": {"lr": 0.005}, "metrics": {"test_accuracy": 0.95}}
 
@@ -59,7 +60,7 @@ HEADER = {
     "format_version": 1,
     "kind": "softmax",
     "framing": "frame",
-    "framing_version": 1,
+    "framing_version": FRAMING_VERSION,
     "config": {},
     "metrics": {},
 }

@@ -25,6 +25,7 @@ import model
 import train.__main__ as cli
 from model import CheckpointError
 from model.checkpoint import MAX_CURVE_POINTS, MAX_HEADER, curves
+from model.preprocess import FRAMING_VERSION
 from tests.conftest import shown, synthetic_mnist
 from tests.drawing import PLACEMENTS, render
 from train import TrainConfig
@@ -163,7 +164,7 @@ HEADER = {
     "format_version": 1,
     "kind": "softmax",
     "framing": "frame",
-    "framing_version": 1,
+    "framing_version": FRAMING_VERSION,
     "config": {"lr": 0.005},
     "metrics": {"test_accuracy": 0.9},
 }

@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image
 
-from model.preprocess import BOX, CENTRE, frame_batch, to_ink, to_mnist
+from model.preprocess import BOX, CENTRE, STROKE, frame_batch, normalise_width, stroke_width, to_ink, to_mnist
 
 ys = np.arange(28) + 0.5
 
@@ -33,15 +33,17 @@ def test_off_centre_square_comes_back_centred_and_20px(framing):
     assert out.min() >= 0 and out.max() <= 1
     cy, cx = centre_of_mass(out)
     assert cy == pytest.approx(CENTRE, abs=0.05) and cx == pytest.approx(CENTRE, abs=0.05)
-    assert out.sum() == pytest.approx(BOX * BOX, rel=0.02)  # a filled 20x20 square
-    assert ink_extent(out) == pytest.approx((BOX, BOX), abs=0.1)
+    # framed to a filled 20x20 square, whose "stroke" (20 px) is then thinned by the most there is, 2 px
+    assert out.sum() == pytest.approx((BOX - 2) ** 2, abs=2)
+    assert ink_extent(out) == pytest.approx((BOX - 2, BOX - 2), abs=0.1)
 
 
 def test_aspect_ratio_is_kept():
     img = canvas()
     img[40:240, 100:150] = 255  # 200 tall, 50 wide
     h, w = ink_extent(to_mnist(img, "frame"))
-    assert h == pytest.approx(BOX, abs=0.1) and w == pytest.approx(5, abs=0.1)
+    # framed to 20x5, then its 5 px stroke thinned to STROKE (3.5): 0.75 px off each side
+    assert h == pytest.approx(BOX - 1.5, abs=0.1) and w == pytest.approx(STROKE, abs=0.1)
 
 
 def test_blank_and_faint_images_give_none():
@@ -88,7 +90,7 @@ def test_deskew_makes_a_slanted_stroke_upright():
     plain, upright = to_mnist(img, "frame"), to_mnist(img, "frame+deskew")
     _, w_plain = ink_extent(plain)
     _, w_upright = ink_extent(upright)
-    assert w_upright < 3.5 < 6 < w_plain  # the slant is gone: a thin vertical bar
+    assert w_upright < STROKE + 0.5 < 6 < w_plain  # the slant is gone: a bar of the common stroke width
 
 
 def test_none_is_a_plain_resize():
@@ -106,7 +108,7 @@ def test_batch_matches_single_and_mnist_sized_digits_stay_put():
     batch = frame_batch(torch.from_numpy(imgs), "frame").numpy()
     for i in range(3):
         np.testing.assert_allclose(batch[i], to_mnist(imgs[i], "frame"), atol=1e-5)
-    assert ink_extent(batch[0])[0] == pytest.approx(BOX, abs=0.5)
+    assert ink_extent(batch[0])[0] == pytest.approx(BOX - 2, abs=0.5)  # the 8 px wide block thinned by 2 px
 
 
 def test_unknown_framing_and_bad_shapes_are_refused():
@@ -121,3 +123,51 @@ def test_sixteen_bit_input_is_scaled():
     img[20:80, 45:55] = 65535
     ink = to_ink(Image.fromarray(img))
     assert ink.max() == pytest.approx(1.0) and ink[0, 0] == 0
+
+
+def bar(height, width, top=4, left=5):
+    x = torch.zeros(1, 28, 28)
+    x[0, top : top + height, left : left + width] = 1
+    return x
+
+
+@pytest.mark.parametrize(("height", "width"), [(20, 2), (20, 3), (16, 5), (2, 18)])
+def test_stroke_width_of_a_bar_is_its_width(height, width):
+    assert float(stroke_width(bar(height, width))) == pytest.approx(min(height, width), abs=1e-5)
+
+
+def test_stroke_width_of_a_ring_and_of_nothing():
+    yy, xx = np.mgrid[:28, :28] + 0.5
+    r = np.hypot(yy - 14, xx - 14)
+    ring = torch.from_numpy(((r > 7) & (r < 10)).astype(np.float32))[None]  # 3 px wide
+    # a staircase outline along rows and columns is up to 4/pi longer than a round one
+    assert 3 * np.pi / 4 - 0.1 < float(stroke_width(ring)) <= 3
+    assert float(stroke_width(torch.zeros(1, 28, 28))) == 0
+
+
+def test_width_normalisation_thickens_thin_and_thins_thick_strokes():
+    thin, thick = bar(20, 2), bar(20, 7)
+    grown, shrunk = normalise_width(thin), normalise_width(thick)
+    assert float(stroke_width(grown)) == pytest.approx(STROKE, abs=0.2)
+    assert float(stroke_width(shrunk)) == pytest.approx(5, abs=1e-5)  # at most 2 px thinner: 7 -> 5
+    assert float(stroke_width(normalise_width(bar(20, 5)))) == pytest.approx(STROKE, abs=0.2)
+    same = bar(20, 3) * 0.9
+    assert torch.equal(normalise_width(same, target=float(stroke_width(same))), same)  # at the target: unchanged
+    assert torch.equal(normalise_width(torch.zeros(2, 28, 28)), torch.zeros(2, 28, 28))
+
+
+def test_a_thin_and_a_thick_pen_frame_alike(monkeypatch):
+    """The same 7 written with a 14 px and a 36 px pen: framed alone their strokes are 1.1 and
+    2.4 px wide; redrawn, both come out near STROKE, and the two 28x28 images nearly agree."""
+    import model.preprocess as pre
+    from tests.drawing import render
+
+    drawings = [render(7, (60, 30, 160, 220), width=w) for w in (14, 36)]
+    width = lambda img: float(stroke_width(torch.from_numpy(img)[None]))
+    thin, thick = (to_mnist(d) for d in drawings)
+    monkeypatch.setattr(pre, "normalise_width", lambda x: x)
+    raw_thin, raw_thick = (to_mnist(d) for d in drawings)
+    assert width(raw_thick) - width(raw_thin) > 1
+    assert STROKE - 1 < width(thin) < width(thick) < STROKE
+    assert width(thick) - width(thin) < (width(raw_thick) - width(raw_thin)) / 1.5
+    assert np.abs(thin - thick).mean() < 0.75 * np.abs(raw_thin - raw_thick).mean()

@@ -44,13 +44,16 @@ DATA_DIR = "data"  # where MNIST is downloaded to (or already is)
 #
 # One affine map per image: crop to the ink's bounding box, scale its longer side to 20 px,
 # shift the centre of mass to (14.5, 14.5) and, for `frame+deskew`, shear the digit upright by
-# its second moments. A whole batch is resampled with one `grid_sample`.
+# its second moments. A whole batch is resampled with one `grid_sample`. Then every digit's
+# strokes are thickened or thinned towards one common width (STROKE px), so a marker, a thin
+# pen and MNIST's own pens look alike.
 
 # %%
 SIZE, BOX, CENTRE = 28, 20, 14.5  # output field; longer side of the ink; where the centre of mass goes
 INK = 0.05  # a pixel at or above this counts as ink for the bounding box
 MAX_SHEAR = 1.0  # never shear by more than 45 degrees
 MAX_SUPERSAMPLE = 8  # sub-pixels per output pixel when shrinking a big drawing
+STROKE = 3.5  # the common stroke width, in pixels of the 28x28 field
 
 
 def frame_params(x, deskew):
@@ -80,6 +83,25 @@ def frame_params(x, deskew):
     return cy, cx, shear, scale
 
 
+def stroke_width(x):
+    """Mean stroke width per image: from ink area A = L*w and outline P = 2(L + w)."""
+    half = ((x[:, :, 1:] - x[:, :, :-1]).abs().sum((1, 2)) + (x[:, 1:] - x[:, :-1]).abs().sum((1, 2))) / 2
+    area = x.sum((1, 2))
+    return (half - torch.sqrt((half * half - 4 * area).clamp_min(0))) / 2
+
+
+def dilate(x):
+    """Grey dilation by the 4-neighbour cross: strokes one pixel wider on each side."""
+    p = F.pad(x, (1, 1, 1, 1))
+    return torch.stack([x, p[:, :-2, 1:-1], p[:, 2:, 1:-1], p[:, 1:-1, :-2], p[:, 1:-1, 2:]]).amax(0)
+
+
+def normalise_width(x):
+    """Strokes moved towards STROKE px wide: a fraction of a dilation (or erosion), at most 2 px."""
+    t = ((STROKE - stroke_width(x)) / 2).clamp(-1, 1)[:, None, None]
+    return x + t.clamp_min(0) * (dilate(x) - x) - (-t).clamp_min(0) * (x + dilate(-x))
+
+
 def frame_batch(x, framing="frame+deskew"):
     """Frame ink images (N,H,W) in [0,1] into (N,28,28): none | frame | frame+deskew."""
     x = torch.as_tensor(x, dtype=torch.float32)
@@ -94,7 +116,7 @@ def frame_batch(x, framing="frame+deskew"):
     gy = gy.expand(-1, -1, SIZE * k)
     grid = torch.stack((2 * gx / x.shape[2] - 1, 2 * gy / x.shape[1] - 1), dim=-1)
     img = F.grid_sample(x[:, None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-    return (F.avg_pool2d(img, k) if k > 1 else img)[:, 0].clamp(0, 1)
+    return normalise_width((F.avg_pool2d(img, k) if k > 1 else img)[:, 0].clamp(0, 1)).clamp(0, 1)
 
 
 def frame_uint8(images, framing, chunk=4096):
