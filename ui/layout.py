@@ -43,7 +43,9 @@ _PAGE_CSS = f"""
 
 _PRESENTER_CSS = """
 <style>
-.st-key-prediction [data-testid="stMetricValue"] { font-size: 13rem; line-height: 1; }
+.st-key-prediction [data-testid="stElementContainer"]:first-child [data-testid="stMetricValue"] {
+  font-size: 13rem; line-height: 1;
+}
 .st-key-prediction [data-testid="stMetricLabel"] p { font-size: 1.75rem; }
 .st-key-presenter_probs p { font-size: 2.25rem; line-height: 1.3; margin: 0; white-space: nowrap; }
 </style>
