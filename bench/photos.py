@@ -163,11 +163,16 @@ def main(n_per_kind: int = 8) -> None:
     right = np.array(right)
     papers, inks = np.array([p[2] for p in photos]), np.array([p[3] for p in photos])
     print(f"photos of paper: {right.mean():.1%} of {len(right)} read right  (goal >= 90 %)")
+    clean_right = np.array(clean_right)
     for kinds, name in ((papers, "paper"), (inks, "ink")):
         print(
             f"  by {name}: "
             + "  ".join(f"{k} {right[kinds == k].mean():.0%}" for k in dict.fromkeys(kinds))
             + "  (goal >= 80 % each)"
+        )
+        print(
+            f"    the same digits' clean ink, by {name}: "
+            + "  ".join(f"{k} {clean_right[kinds == k].mean():.0%}" for k in dict.fromkeys(kinds))
         )
     print(
         f"  time per photo (decode + clean + frame + forward): median {statistics.median(times):.0f} ms, "
