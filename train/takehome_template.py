@@ -92,7 +92,7 @@ def stroke_width(x):
 
 def dilate(x):
     """Grey dilation by the 4-neighbour cross: strokes one pixel wider on each side."""
-    p = F.pad(x, (1, 1, 1, 1))
+    p = F.pad(x, (1, 1, 1, 1), value=-math.inf)  # outside the field: no neighbour
     return torch.stack([x, p[:, :-2, 1:-1], p[:, 2:, 1:-1], p[:, 1:-1, :-2], p[:, 1:-1, 2:]]).amax(0)
 
 
