@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 import model
 from train import PRESETS, evaluate, fit
@@ -32,10 +33,22 @@ def test_shipped_model_scores_95_percent_on_the_test_set(mnist):
     assert acc == pytest.approx(net.metadata["metrics"]["test_accuracy"], abs=1e-4)  # reproducible
 
 
-def test_framing_mnist_keeps_it_mnist(mnist):
+def test_framing_mnist_keeps_it_in_place_and_brings_its_strokes_to_one_width(mnist):
+    from model.preprocess import STROKE, stroke_width
+
     raw = mnist.test_images[:500].float() / 255
     framed = mnist.framed("frame").test_x[:500].float() / 255
-    assert float((framed - raw).abs().mean()) < 0.05  # MNIST is already framed this way
+    ys, xs = torch.meshgrid(torch.arange(28.0), torch.arange(28.0), indexing="ij")
+
+    def centre(x):
+        mass = x.sum((1, 2))
+        return torch.stack([(x * ys).sum((1, 2)) / mass, (x * xs).sum((1, 2)) / mass], 1)
+
+    shift = (centre(framed) - centre(raw)).norm(dim=1)
+    assert float(shift.mean()) < 0.75  # MNIST is already centred and sized this way: it stays put
+    off_raw = (stroke_width(raw) - STROKE).abs().median()
+    off_framed = (stroke_width(framed) - STROKE).abs().median()
+    assert off_framed < 0.5 * off_raw  # the width step moves every pen towards one stroke width
 
 
 def test_the_server_warms_up_before_any_page_is_opened(tmp_path):
