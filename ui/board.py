@@ -318,31 +318,31 @@ def _review(runs: store.Store) -> None:
     if not found:
         st.caption("No shared drawings yet.")
     names = runs.names([d.owner for d in found])
-    cols = st.columns(10)
-    for i, d in enumerate(found):
-        with cols[i % 10]:
-            st.image(d.png, caption=f"#{d.id}: {d.label} · {text.clean(names.get(d.owner, '?'), 14)}", width=72)
-            st.button(
-                "Delete",
-                key=f"drawing_delete_{d.id}",
-                on_click=lambda i=d.id: _act(
-                    lambda: runs.delete_drawing(i, access.actor()), f"Drawing #{i} was moved to the archive."
-                ),
-            )
+    _drawing_grid(
+        found,
+        lambda d: f"#{d.id}: {d.label} · {text.clean(names.get(d.owner, '?'), 14)}",
+        "Delete",
+        lambda i: (lambda: runs.delete_drawing(i, access.actor()), f"Drawing #{i} was moved to the archive."),
+    )
     archived = runs.drawings(with_png=True, archived=True, limit=REVIEW, newest_first=True)
     if archived:
         with st.expander(f"Deleted drawings ({len(archived)}{'+' if len(archived) == REVIEW else ''})"):
-            cols = st.columns(10)
-            for i, d in enumerate(archived):
-                with cols[i % 10]:
-                    st.image(d.png, caption=f"#{d.id}: {d.label}", width=72)
-                    st.button(
-                        "Restore",
-                        key=f"drawing_restore_{d.id}",
-                        on_click=lambda i=d.id: _act(
-                            lambda: runs.restore_drawing(i, access.actor()), f"Drawing #{i} was restored."
-                        ),
-                    )
+            _drawing_grid(
+                archived,
+                lambda d: f"#{d.id}: {d.label}",
+                "Restore",
+                lambda i: (lambda: runs.restore_drawing(i, access.actor()), f"Drawing #{i} was restored."),
+            )
+
+
+def _drawing_grid(drawings, caption, verb: str, action) -> None:
+    """Drawings ten to a row, each with a ``verb`` button; ``action(id)`` gives (the store call,
+    the message once it is done)."""
+    cols = st.columns(10)
+    for i, d in enumerate(drawings):
+        with cols[i % 10]:
+            st.image(d.png, caption=caption(d), width=72)
+            st.button(verb, key=f"drawing_{verb.lower()}_{d.id}", on_click=lambda i=d.id: _act(*action(i)))
 
 
 def _clear_and_export(runs: store.Store) -> None:
