@@ -99,14 +99,15 @@ class Mnist:
     def _frame(self, images: torch.Tensor, framing: str, split: str) -> torch.Tensor:
         if self.cache_dir is None or framing == "none":
             return _frame_uint8(images, framing)
-        path = self.cache_dir / f"framed-{framing.replace('+', '-')}-{split}-{len(images)}-{_framing_version()}.u8"
+        stem = f"framed-{framing.replace('+', '-')}-{split}"
+        path = self.cache_dir / f"{stem}-{len(images)}-{_framing_version()}.u8"
         cached = _map_u8(path, (len(images), 28, 28))
         if cached is not None:
             return cached
         framed = _frame_uint8(images, framing)
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
-            for stale in self.cache_dir.glob(f"framed-{framing.replace('+', '-')}-{split}-*.u8"):
+            for stale in self.cache_dir.glob(f"{stem}-*.u8"):
                 if stale != path:
                     stale.unlink(missing_ok=True)  # an older framing code's copy (a mapping of it stays valid)
             tmp = path.with_suffix(f".tmp{os.getpid()}")
