@@ -2,6 +2,7 @@
 synthetic stand-in, so every flow runs in seconds without a browser or the real data."""
 
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -110,6 +111,35 @@ def test_training_flow_shows_test_accuracy_and_switches_the_draw_tab(app):
     at.session_state["tab"] = "Training"
     at.run()
     assert not at.exception and any(m.label == "Training time" for m in at.metric)
+
+
+def test_inside_the_model_is_sent_before_it_is_opened_once_its_figures_are_drawn(app, monkeypatch):
+    from ui import inside
+
+    gate, real = threading.Event(), inside.figures
+
+    def held(net, framing, data):  # the job's thread draws the new model's figures only once let go
+        if threading.current_thread().name.startswith("train-"):
+            gate.wait(30)
+        return real(net, framing, data)
+
+    monkeypatch.setattr(inside, "figures", held)
+    at = app(render(1, PLACEMENTS["big"]))
+    small_config(at)
+    button(at, "Train").click().run()
+    wait_for_job(at)
+    job = at.session_state.job
+    label = state.plain(at.session_state.models[at.session_state.model_key].label, state.LABEL_LEN)
+    weights = lambda: [h.value for h in at.subheader if h.value.startswith("Weights of")]  # noqa: E731
+    assert not job.settled and f"Weights of {label}" not in weights()  # not drawn yet: not sent
+    gate.set()
+    deadline = time.monotonic() + 60
+    while not job.settled:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    at.run()
+    assert at.session_state.tab == "Draw" and metric(at, "Prediction") is not None
+    assert weights() == [f"Weights of {label}"]  # in the closed tab, ready for the click
 
 
 def test_stop_keeps_a_model(app):

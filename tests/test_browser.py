@@ -93,6 +93,13 @@ def test_train_with_a_small_config_shows_progress_then_test_accuracy(page):
     assert re.match(r"#\d+ softmax, adam lr 0.02", selected_model(page))  # the Draw tab now uses the new model
     draw_digit(page, 7, PLACEMENTS["big"])
     assert read_prediction(page) == "7"
+    # Its figures, drawn in the background after the run, are the ones Inside the model shows.
+    name = selected_model(page)
+    open_tab(page, "Inside the model")
+    heading = page.get_by_role("heading", name=re.compile("^Weights of"))
+    assert heading.inner_text() == f"Weights of {name}"
+    gallery = page.get_by_test_id("stImage").locator("img")
+    assert gallery.count() == 4 and all(gallery.nth(i).evaluate("i => i.naturalWidth > 0") for i in range(4))
 
 
 def test_stop_mid_run_keeps_a_model(page):

@@ -143,14 +143,14 @@ def test_a_queued_job_whose_session_left_gives_up_its_place(data):
 def test_the_first_epoch_can_be_awaited_and_the_model_is_handed_on_once_the_slot_is_free(data):
     slots, seen = TrainingSlots(1), []
     job = TrainingJob(CFG.replace(epochs=50), data, slots)
-    job.on_done = lambda net: seen.append((net, job.done, slots.busy))
+    job.on_done = lambda net: seen.append((net, job.done, slots.busy, job.settled))
     assert not job.wait_first_epoch(0.01)  # not started: nothing to wait for
     job.start()
     assert job.wait_first_epoch(30)
     assert len(job.history) >= 1  # the first epoch's result is there when the wait returns
     job.stop()
     job.join(30)
-    assert seen == [(job.net, True, 0)]
+    assert seen == [(job.net, True, 0, False)] and job.settled  # settled once the hand-on is over
 
 
 def test_a_failing_after_training_hook_leaves_the_run_finished(data, caplog):
@@ -159,7 +159,7 @@ def test_a_failing_after_training_hook_leaves_the_run_finished(data, caplog):
 
     job = TrainingJob(CFG.replace(epochs=1), data, TrainingSlots(1), on_done=broken).start()
     job.join(60)
-    assert job.state == FINISHED and job.net is not None
+    assert job.state == FINISHED and job.net is not None and job.settled
     assert "after-training work failed" in caplog.text
 
 
@@ -169,4 +169,4 @@ def test_a_failed_run_hands_nothing_on():
     seen = []
     job = TrainingJob(CFG.replace(optimizer="sgd", lr=100), lambda: noisy, TrainingSlots(1), on_done=seen.append)
     job.start().join(60)
-    assert job.state == FAILED and seen == [] and job.wait_first_epoch(0)
+    assert job.state == FAILED and seen == [] and job.wait_first_epoch(0) and job.settled

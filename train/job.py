@@ -122,6 +122,7 @@ class TrainingJob:
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     # Set when the first epoch has ended, and when the run ends.
     _news: threading.Event = field(default_factory=threading.Event, repr=False)
+    _settled: threading.Event = field(default_factory=threading.Event, repr=False)  # on_done has run
     _gone_since: float | None = field(default=None, repr=False)
     stop_reason: str = ""
     _deadline: float = field(default=float("inf"), repr=False)  # perf_counter() when the time limit ends
@@ -147,6 +148,11 @@ class TrainingJob:
     @property
     def done(self) -> bool:
         return self.state in DONE
+
+    @property
+    def settled(self) -> bool:
+        """Done, and the after-training work (``on_done``) done too."""
+        return self._settled.is_set()
 
     @property
     def queue_position(self) -> int:
@@ -186,20 +192,23 @@ class TrainingJob:
     def _run(self) -> None:
         _lower_priority()
         queued_at = time.perf_counter()
-        if not self.slots.acquire(id(self), self._cancelled):
-            self.state, self.message = STOPPED, "Stopped before it started."
-            return
-        self.queued_seconds = time.perf_counter() - queued_at
         try:
-            self._train()
-        finally:
-            self.slots.release(id(self))
-            self._news.set()
-        if self.on_done is not None and self.net is not None:
+            if not self.slots.acquire(id(self), self._cancelled):
+                self.state, self.message = STOPPED, "Stopped before it started."
+                return
+            self.queued_seconds = time.perf_counter() - queued_at
             try:
-                self.on_done(self.net)
-            except Exception:  # the view that needs it computes it again and says what is wrong
-                logging.getLogger(__name__).exception("after-training work failed")
+                self._train()
+            finally:
+                self.slots.release(id(self))
+                self._news.set()
+            if self.on_done is not None and self.net is not None:
+                try:
+                    self.on_done(self.net)
+                except Exception:  # the view that needs it computes it again and says what is wrong
+                    logging.getLogger(__name__).exception("after-training work failed")
+        finally:
+            self._settled.set()
 
     def _train(self) -> None:
         self.state, self.message = PREPARING, "Preparing the data…"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import numpy as np
 import streamlit as st
@@ -12,6 +13,7 @@ from train.data import to_float
 from ui import plots, state
 
 N_GALLERY = 24
+CACHED = 64  # models whose figures are kept
 SPINNER = "Drawing this model's figures…"
 
 
@@ -28,12 +30,12 @@ def confusion(true: np.ndarray, pred: np.ndarray) -> np.ndarray:
 
 
 # Shared by every session (a model's figures depend only on its weights), read-only once made.
-@st.cache_resource(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=CACHED)
 def _weights_png(key: str, _net: model.LinearDigits) -> bytes:
     return state.figure_png(plots.plot_weights(_net.linear.weight.detach().numpy()))
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=CACHED)
 def _test_set(key: str, framing: str, data_id: int, _net: model.LinearDigits, _data) -> dict:
     framed = _data.framed(framing)
     true = framed.test_y.numpy()
@@ -59,10 +61,39 @@ def _test_set(key: str, framing: str, data_id: int, _net: model.LinearDigits, _d
     }
 
 
+_made: dict[str, None] = {}  # digests whose figures are made, oldest first (as many as the caches keep)
+_made_lock = threading.Lock()
+
+
 def figures(net: model.LinearDigits, framing: str, data) -> tuple[bytes, dict]:
     """(weights PNG, test-set results and figures) of a model, made once per weights and shared."""
     key = digest(net)
-    return _weights_png(key, net), _test_set(key, framing, id(data), net, data)
+    out = _weights_png(key, net), _test_set(key, framing, id(data), net, data)
+    with _made_lock:
+        _made[key] = None
+        while len(_made) > CACHED:
+            del _made[next(iter(_made))]
+    return out
+
+
+def ready() -> bool:
+    """Whether the current model's figures are made: then the tab is sent with every run of the page,
+    hidden until opened, so that opening it shows them at once instead of waiting for a run."""
+    return state.dataset() is not None and digest(state.current().net) in _made
+
+
+@st.fragment(run_every=0.3)
+def _awaiting(job) -> None:
+    if job.settled:
+        st.rerun()  # the whole page, now with the tab's figures in it
+
+
+def await_figures() -> None:
+    """While the session's just-finished run has its figures drawn (in the job's thread, ``on_done``):
+    a full run of the page once they are made, so that the tab is sent ready before it is opened."""
+    job = st.session_state.get("job")
+    if job is not None and job.done and job.net is not None and not job.settled:
+        _awaiting(job)
 
 
 def render() -> None:

@@ -26,10 +26,12 @@ def render() -> None:
         layout.toggle()
     tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
     for (name, view), tab in zip(TABS.items(), tabs, strict=True):
-        # Only the open tab runs, except Draw: its canvas must stay mounted to keep the drawing.
-        if tab.open or name == "Draw":
+        # Only the open tab runs, except Draw (its canvas must stay mounted to keep the drawing) and
+        # Inside the model once its figures are made (sent hidden: opening it needs no wait).
+        if tab.open or name == "Draw" or (view is inside and inside.ready()):
             with tab:
                 view.render()
+    inside.await_figures()
     sidebar.render()
     with st.sidebar:
         room.nickname_field()
