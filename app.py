@@ -8,7 +8,9 @@ import time
 
 import streamlit as st
 
-from ui import access, layout, pages, state
+from ui import access, layout, pages, state, streamlit_patches
+
+streamlit_patches.install()  # Streamlit's own per-rerun costs, cut where they need not be paid
 
 st.set_page_config(page_title="Digit Studio", page_icon="✏️", layout="wide")
 started = time.perf_counter()

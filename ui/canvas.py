@@ -126,15 +126,16 @@ def draw(key: str = "canvas", stroke_width: int = 22, fit: dict | None = None) -
     to leave below it, in CSS px: ``reserve`` beside a second column, ``reserveStacked`` where
     Streamlit stacks the columns (narrow screens), ``maxSide`` a cap on its side.
     """
-    kept = st.session_state.get(key) or {}
     fit = {"reserve": 16, "reserveStacked": 16, "maxSide": 0, **(fit or {})}
     # A list of one dict: Streamlit scans a dict's values, and any other object, for dataframes,
     # and that check alone imports pandas and pyarrow (~30 MB of a server's private memory).
     # The drawing goes back to the browser only for a canvas mounted afresh (a full rerun may
     # rebuild the layout); a rerun the canvas itself asked for has it already. A drawing is
     # kilobytes, serialised and hashed in every rerun: on every stroke of every participant.
+    # (Reading the widget's state builds a new object each time, in Streamlit: only when it is sent.)
     echo = st.session_state.pop(_ECHO, False)
-    data = [{"pen": stroke_width, "fit": fit, "strokes": [] if echo else kept.get("strokes") or []}]
+    kept = [] if echo else (st.session_state.get(key) or {}).get("strokes") or []
+    data = [{"pen": stroke_width, "fit": fit, "strokes": kept}]
     result = _component(key=key, data=data, default={"strokes": []}, on_strokes_change=_echoed)
     strokes = clean_strokes(result.get("strokes"))
     if not strokes:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 import model
 from model.digitness import MESSAGES as NOT_A_DIGIT
@@ -42,23 +45,6 @@ def _model_selector() -> None:
         key="model_key",
         help="The shipped model, or one you trained in this session (newest is selected).",
     )
-
-
-def _input_image(fit: dict, framing: str):
-    """The image to classify and what to say when there is none: (image or None, messages)."""
-    # Tabs, not a switch: both stay mounted, so going to Upload and back keeps the drawing.
-    draw_tab, upload_tab = st.tabs([INPUT_DRAW, INPUT_UPLOAD], key="input_mode", on_change="rerun")
-    with draw_tab:
-        drawing = canvas.draw(key="canvas", stroke_width=st.session_state.get("stroke_width", 22), fit=fit)
-    uploaded = None
-    if upload_tab.open:  # the uploader only while it is seen: it costs a phone's page load a lot
-        with upload_tab:
-            uploaded = photo_view.uploaded(framing)
-    else:
-        photo_view.hidden()
-    if upload_tab.open:
-        return uploaded, UPLOAD_PROBLEMS
-    return drawing, {**PROBLEMS, **NOT_A_DIGIT}
 
 
 def _ink_figure(ink: np.ndarray, box: tuple[int, int, int, int], size: int = 140) -> str:
@@ -107,10 +93,17 @@ def _controls() -> None:
         )
 
 
-def _answer(entry: state.ModelEntry, proba: np.ndarray, presenter: bool) -> None:
+NOTES = {  # under the answer, for the models whose confidence reads differently
+    "one-vs-rest": "One-vs-rest: ten independent sigmoid probabilities; they need not sum to 1.",
+    "tutorial-sigmoid": "Tutorial model: softmax over sigmoid outputs can never exceed 23 % confidence.",
+}
+
+
+def _answer(slot: DeltaGenerator, entry: state.ModelEntry, proba: np.ndarray, presenter: bool) -> None:
     digit = int(proba.argmax())
+    note = NOTES.get(entry.net.kind)
     if presenter:
-        m1, m2 = st.columns([1, 2])
+        m1, m2 = slot.columns([1, 2])
         with m1.container(key="prediction"):
             st.metric("Prediction", str(digit), help="The class with the highest probability.")
         with m2.container(key="presenter_probs"):
@@ -120,7 +113,7 @@ def _answer(entry: state.ModelEntry, proba: np.ndarray, presenter: bool) -> None
                 cols[d // 5].markdown(f"**{text}**" if d == digit else text)
     else:
         # One row, not two columns: fewer elements per stroke; the Prediction is the first (ui/layout.py).
-        with st.container(key="prediction", horizontal=True):
+        with slot.container(key="prediction", horizontal=True):
             st.metric("Prediction", str(digit), help="The class with the highest probability.")
             st.metric(
                 "Confidence",
@@ -128,10 +121,8 @@ def _answer(entry: state.ModelEntry, proba: np.ndarray, presenter: bool) -> None
                 help="How sure the model is among the ten digits. It has no "
                 "'not a digit' answer: a scribble gets a digit too, sometimes with high confidence.",
             )
-    if entry.net.kind == "one-vs-rest":
-        st.caption("One-vs-rest: ten independent sigmoid probabilities; they need not sum to 1.")
-    elif entry.net.kind == "tutorial-sigmoid":
-        st.caption("Tutorial model: softmax over sigmoid outputs can never exceed 23 % confidence.")
+    if note:
+        slot.caption(note)
 
 
 PROBA_CAPTION = "How likely the model thinks each digit is: the tallest bar is its answer."
@@ -146,53 +137,107 @@ FIT = {"reserve": 16, "reserveStacked": 120}
 FIT_PRESENTER = {"reserve": 16, "reserveStacked": 16}
 
 
-# A fragment: a stroke reruns only the Draw tab, not the sidebar and the page around it. That is
-# what lets one server process answer a room (bench/wsload.py; README, Deployment).
+class Slots(NamedTuple):
+    """The places in the right column that change with every stroke (containers: Streamlit gives a
+    fragment that writes into a container outside itself a place of its own there, which each rerun
+    of the fragment rewrites; a container made by ``render`` keeps it when ``render`` reruns).
+
+    Everything else there (the teach row, the model and the pen) is built by ``render`` and not
+    again by a stroke: a stroke reruns ``_live`` alone, which writes only into these."""
+
+    answer: DeltaGenerator
+    bars: DeltaGenerator
+    details: DeltaGenerator
+
+
+# Two fragments, one in the other: a stroke reruns only ``_live`` (the canvas and what it writes
+# into the Slots: about 6 elements), a click on anything else on the tab reruns ``render``, and
+# neither reruns the sidebar and the page around them. A server's cost per stroke is mostly per
+# element (bench/wsload.py; README, Sizing).
 @st.fragment
 def render() -> None:
     presenter = layout.is_presenter()
-    # The selector under the answer shows this model; read first, so the page is built in order,
-    # without placeholders (each is one more element per stroke).
+    # The selector under the answer shows this model; read first, so the page is built in order.
     state.apply_pending_selection()
     entry = state.current()
+    framing = entry.net.metadata["framing"]
     left, right = st.columns([3, 2] if presenter else [1, 1], gap="large")
-    with left:
-        image, messages = _input_image(FIT_PRESENTER if presenter else FIT, entry.net.metadata["framing"])
-    if isinstance(image, bytes):  # an uploaded photo: its reading says why there is no digit
-        problem = photo_view.read(image, entry.net.metadata["framing"])["reason"]
-        messages = {**messages, problem: problem}
-    else:
-        problem = "none" if image is None else ink_problem(image)
-    result = classify(entry.net, image) if problem is None else None
-    if result is not None and not isinstance(image, bytes):  # photos were checked by read_photo
-        same = entry.net.metadata["framing"] == "frame+deskew"
-        problem = model.not_a_digit(result["steps"]["ink"], result["framed"] if same else None)
-        result = None if problem else result
-    st.session_state.last_result = result
     with right:
-        if result is None:
-            st.info(messages.get(problem) or messages["blank"])
-        else:
-            proba = result["proba"]
-            _answer(entry, proba, presenter)
-            teach.render(teach.source(image, result), int(proba.argmax()))
+        answer = st.container()
+        teach.render()  # hidden while there is no answer (ui/layout.py)
         more = st.expander("More: the chart, model and pen, what the model sees, why") if presenter else right
         with more:
-            if result is not None:
-                st.html(inline.bars(proba, int(proba.argmax()), PROBA_CAPTION))
+            bars = st.container()
             _controls()
-            if result is not None:
-                _details(entry, result)
+            details = st.container()
+    slots = Slots(answer, bars, details)
+    with left:
+        # Tabs, not a switch: both stay mounted, so going to Upload and back keeps the drawing.
+        draw_tab, upload_tab = st.tabs([INPUT_DRAW, INPUT_UPLOAD], key="input_mode", on_change="rerun")
+        photo = bool(upload_tab.open)
+        if photo:  # the uploader only while it is seen: it costs a phone's page load a lot
+            with upload_tab:
+                uploaded = photo_view.uploaded(framing)
+        else:
+            photo_view.hidden()
+        with draw_tab:
+            _live(slots, presenter, photo, uploaded if photo else None)
 
 
-def _details(entry: state.ModelEntry, result: dict) -> None:
+@st.fragment
+def _live(slots: Slots, presenter: bool, photo: bool, uploaded: bytes | None) -> None:
+    """The canvas and the answer (to the drawing, or to the uploaded photo while the Upload tab is
+    open): what one stroke reruns. It writes into every slot in every run (Streamlit keeps a
+    fragment's places outside itself only so)."""
+    drawing = canvas.draw(
+        key="canvas", stroke_width=st.session_state.get("stroke_width", 22), fit=FIT_PRESENTER if presenter else FIT
+    )
+    if teach.stale():  # the presenter switched the room's sharing: the teach row says so at once
+        st.rerun(scope="app")
+    entry = state.current()
+    framing = entry.net.metadata["framing"]
+    if photo:
+        problem = "none" if uploaded is None else photo_view.read(uploaded, framing)["reason"]
+        result = classify(entry.net, uploaded) if problem is None else None
+        messages = UPLOAD_PROBLEMS if uploaded is None else {**UPLOAD_PROBLEMS, problem: problem}
+        _show(slots, entry, uploaded, result, problem, messages, presenter)
+        return
+    problem = "none" if drawing is None else ink_problem(drawing)
+    result = classify(entry.net, drawing) if problem is None else None
+    if result is not None:
+        same = framing == "frame+deskew"
+        problem = model.not_a_digit(result["steps"]["ink"], result["framed"] if same else None)
+        result = None if problem else result
+    _show(slots, entry, drawing, result, problem, {**PROBLEMS, **NOT_A_DIGIT}, presenter)
+
+
+def _show(slots: Slots, entry: state.ModelEntry, image, result: dict | None, problem, messages, presenter) -> None:
+    """Write the answer to ``image`` (a drawing or a photo's bytes) into the slots."""
+    st.session_state.last_result = result
+    if result is None:
+        teach.remember(None, None)
+        # The key marks "no answer" for the page's style sheet, which hides the teach row then.
+        with slots.answer.container(key="no_answer"):
+            st.info(messages.get(problem) or messages["blank"])
+        slots.bars.empty()
+        slots.details.empty()
+        return
+    proba = result["proba"]
+    _answer(slots.answer, entry, proba, presenter)
+    teach.remember(teach.source(image, result), int(proba.argmax()))
+    slots.bars.html(inline.bars(proba, int(proba.argmax()), PROBA_CAPTION))
+    _details(slots.details, entry, result)
+
+
+def _details(slot: DeltaGenerator, entry: state.ModelEntry, result: dict) -> None:
     """What the model sees, and why it decided."""
     steps = result["steps"]
     if "photo" in steps:
-        st.markdown("**What the model sees**")
-        st.caption(SEES)
-        photo_view.show_steps(steps)
-        st.html(f'<div class="ds-text">{_explain(entry, result)}</div>')
+        with slot.container():
+            st.markdown("**What the model sees**")
+            st.caption(SEES)
+            photo_view.show_steps(steps)
+            st.html(f'<div class="ds-text">{_explain(entry, result)}</div>')
         return
     framing = inline.row(
         [
@@ -202,7 +247,7 @@ def _details(entry: state.ModelEntry, result: dict) -> None:
         ]
     )
     # One element for all of it: a stroke's cost is mostly per element (bench/wsload.py).
-    st.html(
+    slot.html(
         f'<div class="ds-text"><p><strong>What the model sees</strong></p><p class="ds-caption">{SEES}</p>'
         f"{framing}{_explain(entry, result)}</div>"
     )

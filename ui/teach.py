@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 
 import numpy as np
 import streamlit as st
@@ -63,7 +64,7 @@ def _set_choice() -> None:
 
 
 def _teach(label: int | None) -> None:
-    """A callback: keep the drawing shown in the last run with this label (or say why not)."""
+    """A callback: keep the drawing whose answer is on screen with this label (or say why not)."""
     ss = st.session_state
     ss.teach_label = None  # the pills are a one-shot choice
     image, runs = ss.get("teach_image"), state.store_or_none()
@@ -98,41 +99,66 @@ def _teach(label: int | None) -> None:
     ss.teach_note = f"Thank you: kept for the room as a {int(label)}."
 
 
-def render(image, predicted: int) -> None:
-    """The teach row under a prediction."""
+def remember(image, predicted: int | None) -> None:
+    """The drawing (or photo) whose answer is on screen now, and that answer: what Right and the
+    pills label. Each stroke sets them; the teach row itself is not rebuilt by a stroke."""
+    st.session_state.teach_image, st.session_state.teach_predicted = image, predicted
+
+
+_LATEST: dict[str, tuple[float, bool | None]] = {}  # store URL -> (when read, the room's switch)
+
+
+def stale() -> bool:
+    """Has the room's sharing switch changed since the teach row was built? Asked on every stroke,
+    so it reads the switch from this process's memory (at most REFRESH old), not through the
+    store and Streamlit's caches (about a millisecond)."""
+    shown = st.session_state.get("_teach_shown")  # (store URL, the room's switch was off)
+    if shown is None:
+        return False
+    url, room_off = shown
+    when, sharing = _LATEST.get(url, (-room.REFRESH, None))
+    if time.monotonic() - when >= room.REFRESH:
+        sharing = _room_sharing(url)
+        _LATEST[url] = (time.monotonic(), sharing)
+    return (sharing is False) != room_off
+
+
+def render() -> None:
+    """The teach row under the answer: Right, or Wrong, it is a ... (built once per rerun of the
+    Draw tab, not per stroke; the page hides it while there is no answer)."""
     ss = st.session_state
     runs = state.store_or_none()
     if runs is None:
         return
     _init_choice(runs)
-    ss.teach_image = image
-    sharing = _room_sharing(runs.url)
-    off = sharing is False or not ss.share_drawings
-    with st.container(key="teach", horizontal=True, vertical_alignment="bottom"):
-        st.button(
-            "Right",
-            key="teach_right",
-            icon=":material/check:",
-            on_click=_teach,
-            args=(predicted,),
-            disabled=off,
-            help="The model read it right: add this drawing, labelled, to the room's dataset.",
-        )
-        st.pills(
-            "Wrong, it is a …",
-            list(range(10)),
-            key="teach_label",
-            on_change=lambda: _teach(ss.get("teach_label")),
-            disabled=off,
-            help="Tell the model what it should have read: the drawing joins the room's dataset with that label.",
-        )
-    note = ss.pop("teach_note", None)
-    if note:
-        st.caption(note)
-    elif sharing is False:
-        st.caption("The presenter has turned sharing off: labels are not kept.")
-    elif not ss.share_drawings:
-        st.caption("You turned sharing off (sidebar): nothing of your drawings is kept.")
+    room_off, mine_off = _room_sharing(runs.url) is False, not ss.share_drawings
+    ss._teach_shown = (runs.url, room_off)
+    off = room_off or mine_off
+    with st.container(key="teach_area"):
+        with st.container(key="teach", horizontal=True, vertical_alignment="bottom"):
+            st.button(
+                "Right",
+                key="teach_right",
+                icon=":material/check:",
+                on_click=lambda: _teach(ss.get("teach_predicted")),
+                disabled=off,
+                help="The model read it right: add this drawing, labelled, to the room's dataset.",
+            )
+            st.pills(
+                "Wrong, it is a …",
+                list(range(10)),
+                key="teach_label",
+                on_change=lambda: _teach(ss.get("teach_label")),
+                disabled=off,
+                help="Tell the model what it should have read: the drawing joins the room's dataset with that label.",
+            )
+        note = ss.pop("teach_note", None)
+        if note:
+            st.caption(note)
+        elif room_off:
+            st.caption("The presenter has turned sharing off: labels are not kept.")
+        elif mine_off:
+            st.caption("You turned sharing off (sidebar): nothing of your drawings is kept.")
 
 
 def share_toggle() -> None:
