@@ -102,4 +102,6 @@ CSS = f"""
 .ds-fill {{ display: block; width: 64%; }}
 .ds-pct {{ font-size: 0.75rem; color: #444; line-height: 1.2; white-space: nowrap; }}
 .ds-digit {{ position: absolute; bottom: -1.35rem; font-size: 0.875rem; }}
+/* The teach row is built once, not per stroke (ui/draw.py): hidden while the answer is a message. */
+[data-testid="stMain"]:has(.st-key-no_answer) .st-key-teach_area {{ display: none; }}
 """

@@ -22,8 +22,6 @@ _PAGE_CSS = f"""
 /* The header is a thin transparent strip now (toolbarMode = minimal): start the page under it. */
 [data-testid="stMainBlockContainer"] {{ padding-top: 3.25rem; padding-bottom: 3rem; }}
 .st-key-layout_helper {{ display: none; }}
-/* The teach row is built once, not per stroke (ui/draw.py): hidden while the answer is a message. */
-[data-testid="stMain"]:has(.st-key-no_answer) .st-key-teach_area {{ display: none; }}
 [data-testid="stMainBlockContainer"] h1 {{ padding: 0 0 0.25rem 0; font-size: 2rem; }}
 .st-key-prediction [data-testid="stElementContainer"]:first-child [data-testid="stMetricValue"] {{
   font-size: 3rem; line-height: 1.1;
