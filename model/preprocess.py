@@ -276,8 +276,9 @@ def framing_steps(image, framing: str = "frame+deskew") -> dict | None:
             "scaled": framed,
             "framed": framed,
         }
-    p = frame_params(torch.from_numpy(ink)[None], deskew=False)
-    top, bottom, left, right = (int(round(float(v[0]))) for v in (p.top, p.bottom, p.left, p.right))
+    # The ink's bounding box, as frame_params finds it (pixels >= INK), without its moments.
+    rows, cols = np.flatnonzero((ink >= INK).any(1)), np.flatnonzero((ink >= INK).any(0))
+    top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
     crop = ink[top:bottom, left:right]
     s = BOX / max(crop.shape)
     size = (max(1, round(crop.shape[1] * s)), max(1, round(crop.shape[0] * s)))

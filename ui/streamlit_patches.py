@@ -7,13 +7,18 @@ its value: about a tenth of the CPU a stroke costs the server (py-spy on bench/w
 This server's config does not change while it runs (``fileWatcherType = "none"``, no
 ``set_option`` for the theme), so the options of a section are read once and kept, until
 Streamlit parses its config again (a new options dict).
+
+A fragment's rerun starts with a deep copy of the containers it sits in (see ``_dg_deepcopy``).
+tests/test_streamlit_patches.py checks both against Streamlit's own functions.
 """
 
 from __future__ import annotations
 
 import functools
+from copy import deepcopy
 
 from streamlit import config
+from streamlit.delta_generator import DeltaGenerator
 
 _original = config.get_options_for_section
 
@@ -31,6 +36,34 @@ _cache: dict[str, tuple[object, dict]] = {}  # section -> (the parsed options it
 
 
 def install() -> None:
-    """Read each config section once per parsed config (idempotent)."""
+    """Read each config section once per parsed config; copy a fragment's containers once each
+    (idempotent)."""
     if config.get_options_for_section is not _options_for_section:
         config.get_options_for_section = _options_for_section
+    if DeltaGenerator.__deepcopy__ is not _dg_deepcopy:
+        DeltaGenerator.__deepcopy__ = _dg_deepcopy
+
+
+_original_deepcopy = DeltaGenerator.__deepcopy__
+
+
+def _dg_deepcopy(self: DeltaGenerator, memo: dict) -> DeltaGenerator:
+    """``DeltaGenerator.__deepcopy__`` as Streamlit writes it, but with the memo passed on.
+
+    Streamlit copies a fragment's stack of containers at every rerun of the fragment. Its own
+    ``__deepcopy__`` ignores the memo, so each container in the stack copies all of its ancestors
+    again: for the Draw tab's inner fragment (ui/draw.py), eight levels deep, that was a tenth of a
+    stroke's time. With the memo, each container is copied once and the copies share their
+    ancestors, as the originals do."""
+    if id(self) in memo:
+        return memo[id(self)]
+    dg = DeltaGenerator(
+        root_container=self._root_container,
+        cursor=deepcopy(self._cursor, memo),
+        parent=deepcopy(self._parent, memo),
+        block_type=self._block_type,
+    )
+    dg._form_data = deepcopy(self._form_data, memo)
+    dg._creating_fragment_id = self._creating_fragment_id
+    memo[id(self)] = dg
+    return dg
