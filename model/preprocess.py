@@ -1,7 +1,9 @@
 """Frame any digit image the way MNIST frames its digits.
 
 MNIST's recipe: crop to the ink, scale the longer side to 20 px (anti-aliased), and put the
-centre of mass at the centre of a 28x28 field. We add the classic deskew by image moments.
+centre of mass at the centre of a 28x28 field. We add the classic deskew by image moments, and
+bring every digit's aspect ratio part way towards square (``aspect``): people write the same
+digit narrow or wide, and a linear model reads one shape better than many.
 All of it is one affine map per image, so a whole batch is framed with one ``grid_sample``:
 the same function frames 70,000 training digits and one canvas drawing. Last, every framed
 digit's strokes are redrawn at one common width (``normalise_width``): a marker, a thin pen and
@@ -19,7 +21,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageOps
 
 FRAMINGS = ("none", "frame", "frame+deskew")
-FRAMING_VERSION = 2  # bump when the framing maths changes; checkpoints record it
+FRAMING_VERSION = 3  # bump when the framing maths changes; checkpoints record it
 
 SIZE = 28  # output field
 BOX = 20  # longer side of the digit inside the field
@@ -40,7 +42,8 @@ class FrameParams:
     cy: torch.Tensor  # centre of mass
     cx: torch.Tensor
     shear: torch.Tensor  # x shift per unit y (0 without deskew)
-    scale: torch.Tensor  # output pixels per input pixel
+    scale_y: torch.Tensor  # output pixels per input pixel, down and across
+    scale_x: torch.Tensor
     top: torch.Tensor  # ink bounding box (before shear)
     bottom: torch.Tensor
     left: torch.Tensor
@@ -50,6 +53,18 @@ class FrameParams:
 def _check_framing(framing: str) -> None:
     if framing not in FRAMINGS:
         raise ValueError(f"unknown framing {framing!r}; choose one of {', '.join(FRAMINGS)}")
+
+
+def aspect(r: torch.Tensor) -> torch.Tensor:
+    """Aspect ratio (short side / long side, in (0,1]) a digit is framed at: sqrt(sin(pi/2 r)).
+
+    Liu et al.'s aspect-ratio-adaptive normalisation (Pattern Recognition 36, 2003): a square stays
+    square, a digit half as wide as tall is framed 0.84 as wide, a 1 (r = 0.2) at 0.56 of its height.
+    Measured against keeping the ratio (MNIST's way), the shipped model rebuilt from the recommended
+    preset on each (`python -m bench hands`): MNIST test 95.93 -> 96.90 %, MNIST redrawn on the canvas
+    95.9 -> 97.2 %, mouse strokes 97.0 -> 99.1 %, other writers (UCI, drawn) 86.4 -> 88.1 %.
+    """
+    return torch.sin(r.clamp(0, 1) * (math.pi / 2)).sqrt()
 
 
 def frame_params(x: torch.Tensor, deskew: bool = True) -> FrameParams:
@@ -77,9 +92,24 @@ def frame_params(x: torch.Tensor, deskew: bool = True) -> FrameParams:
     # Width of the ink once sheared upright: x' = x - shear * (y - cy).
     sheared = xs[None, None, :] - shear[:, None, None] * dy
     width = torch.where(mask, sheared, -inf).amax((1, 2)) - torch.where(mask, sheared, inf).amin((1, 2)) + 1
-    extent = torch.maximum(bottom - top, width)
-    scale = torch.where(torch.isfinite(extent) & (extent > 0), BOX / extent.clamp_min(1e-3), 1.0)
-    return FrameParams(cy, cx, shear, scale, top, bottom, left, right)
+    height = bottom - top
+    extent, short = torch.maximum(height, width), torch.minimum(height, width)
+    ok = torch.isfinite(extent) & (extent > 0)
+    scale = torch.where(ok, BOX / extent.clamp_min(1e-3), 1.0)  # the longer side to BOX px
+    r = torch.where(ok, short / extent.clamp_min(1e-3), 1.0).clamp_min(1e-3)
+    widen = aspect(r) / r  # the shorter side to aspect(r) * BOX px
+    tall = height >= width
+    return FrameParams(
+        cy,
+        cx,
+        shear,
+        torch.where(tall, scale, scale * widen),
+        torch.where(tall, scale * widen, scale),
+        top,
+        bottom,
+        left,
+        right,
+    )
 
 
 def stroke_width(x: torch.Tensor) -> torch.Tensor:
@@ -123,9 +153,12 @@ def normalise_width(x: torch.Tensor, target: float = STROKE) -> torch.Tensor:
 def _grid(p: FrameParams, h: int, w: int, k: int) -> torch.Tensor:
     """Sampling grid (N, 28k, 28k, 2) mapping output sub-pixels back into the input image."""
     u = (torch.arange(SIZE * k, dtype=p.cy.dtype) + 0.5) / k - CENTRE  # output offsets from centre
-    s = p.scale[:, None, None]
-    y = u[None, :, None] / s + p.cy[:, None, None]
-    x = u[None, None, :] / s + p.cx[:, None, None] + p.shear[:, None, None] * (y - p.cy[:, None, None])
+    y = u[None, :, None] / p.scale_y[:, None, None] + p.cy[:, None, None]
+    x = (
+        u[None, None, :] / p.scale_x[:, None, None]
+        + p.cx[:, None, None]
+        + p.shear[:, None, None] * (y - p.cy[:, None, None])
+    )
     y = y.expand(-1, -1, SIZE * k)
     return torch.stack((2 * x / w - 1, 2 * y / h - 1), dim=-1)
 
@@ -149,7 +182,7 @@ def frame_batch(x: torch.Tensor, framing: str = "frame+deskew", chunk: int = 819
     for part in x.split(chunk):
         p = frame_params(part, deskew=framing == "frame+deskew")
         # Supersample when shrinking, so a 280 px drawing is anti-aliased, not point-sampled.
-        k = int(min(MAX_SUPERSAMPLE, max(1, math.ceil(1 / float(p.scale.min()) - 0.5))))
+        k = int(min(MAX_SUPERSAMPLE, max(1, math.ceil(1 / float(torch.minimum(p.scale_y, p.scale_x).min()) - 0.5))))
         grid = _grid(p, part.shape[1], part.shape[2], k)
         img = F.grid_sample(part[:, None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)
         if k > 1:

@@ -1,11 +1,13 @@
 """Framing checked on hand-made images whose answer is known."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-from model.preprocess import BOX, CENTRE, STROKE, frame_batch, normalise_width, stroke_width, to_ink, to_mnist
+from model.preprocess import BOX, CENTRE, STROKE, aspect, frame_batch, normalise_width, stroke_width, to_ink, to_mnist
 
 ys = np.arange(28) + 0.5
 
@@ -38,12 +40,26 @@ def test_off_centre_square_comes_back_centred_and_20px(framing):
     assert ink_extent(out) == pytest.approx((BOX - 2, BOX - 2), abs=0.1)
 
 
-def test_aspect_ratio_is_kept():
+@pytest.mark.parametrize("framing", ["frame", "frame+deskew"])
+def test_narrow_ink_is_widened_part_way_to_square(framing):
     img = canvas()
-    img[40:240, 100:150] = 255  # 200 tall, 50 wide
-    h, w = ink_extent(to_mnist(img, "frame"))
-    # framed to 20x5, then its 5 px stroke thinned to STROKE (3.5): 0.75 px off each side
-    assert h == pytest.approx(BOX - 1.5, abs=0.1) and w == pytest.approx(STROKE, abs=0.1)
+    img[40:240, 100:150] = 255  # 200 tall, 50 wide: aspect ratio 0.25
+    h, w = ink_extent(to_mnist(img, framing))
+    # framed 20 tall and 20 * sqrt(sin(pi/8)) = 12.4 wide, then (a 12 px "stroke") thinned by the most, 2 px
+    assert h == pytest.approx(BOX - 2, abs=0.1) and w == pytest.approx(
+        BOX * math.sqrt(math.sin(math.pi / 8)) - 2, abs=0.1
+    )
+    wide = canvas()
+    wide[100:150, 40:240] = 255  # the same bar lying down: the same, turned
+    h2, w2 = ink_extent(to_mnist(wide, framing))
+    assert (h2, w2) == pytest.approx((w, h), abs=0.1)
+
+
+def test_aspect_mapping_keeps_squares_and_widens_thin_strokes():
+    r = torch.tensor([1.0, 0.5, 0.2, 0.05])
+    out = aspect(r)
+    assert out[0] == pytest.approx(1.0) and bool((out[1:] > r[1:]).all()) and bool((out[1:] < 1).all())
+    assert bool((out[1:] <= out[:-1]).all())  # narrower ink stays narrower
 
 
 def test_blank_and_faint_images_give_none():
@@ -90,7 +106,8 @@ def test_deskew_makes_a_slanted_stroke_upright():
     plain, upright = to_mnist(img, "frame"), to_mnist(img, "frame+deskew")
     _, w_plain = ink_extent(plain)
     _, w_upright = ink_extent(upright)
-    assert w_upright < STROKE + 0.5 < 6 < w_plain  # the slant is gone: a bar of the common stroke width
+    # the slant is gone: an upright bar (17/200 wide, framed at aspect(0.085) = 0.37 of 20 px, then thinned)
+    assert w_upright < 6 < 2 * w_upright < w_plain
 
 
 def test_none_is_a_plain_resize():

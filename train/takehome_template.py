@@ -42,11 +42,12 @@ DATA_DIR = "data"  # where MNIST is downloaded to (or already is)
 # %% [markdown]
 # ## Framing: every digit as MNIST frames its digits
 #
-# One affine map per image: crop to the ink's bounding box, scale its longer side to 20 px,
-# shift the centre of mass to (14.5, 14.5) and, for `frame+deskew`, shear the digit upright by
-# its second moments. A whole batch is resampled with one `grid_sample`. Then every digit's
-# strokes are thickened or thinned towards one common width (STROKE px), so a marker, a thin
-# pen and MNIST's own pens look alike.
+# One affine map per image: crop to the ink's bounding box, scale its longer side to 20 px and
+# its shorter side so that the aspect ratio r (short / long) becomes sqrt(sin(pi/2 r)), part way
+# to square (narrow and wide hands look more alike), shift the centre of mass to (14.5, 14.5)
+# and, for `frame+deskew`, shear the digit upright by its second moments. A whole batch is
+# resampled with one `grid_sample`. Then every digit's strokes are thickened or thinned towards
+# one common width (STROKE px), so a marker, a thin pen and MNIST's own pens look alike.
 
 # %%
 SIZE, BOX, CENTRE = 28, 20, 14.5  # output field; longer side of the ink; where the centre of mass goes
@@ -57,7 +58,7 @@ STROKE = 3.5  # the common stroke width, in pixels of the 28x28 field
 
 
 def frame_params(x, deskew):
-    """Centre of mass, shear, scale of a batch of ink images (N,H,W) in [0,1]."""
+    """Centre of mass, shear, scale down and across of a batch of ink images (N,H,W) in [0,1]."""
     _, h, w = x.shape
     ys = torch.arange(h, dtype=x.dtype) + 0.5
     xs = torch.arange(w, dtype=x.dtype) + 0.5
@@ -78,9 +79,14 @@ def frame_params(x, deskew):
     bottom = torch.where(rows, ys, -inf).amax(1) + 0.5
     sheared = xs[None, None, :] - shear[:, None, None] * dy  # x once the slant is taken out
     width = torch.where(mask, sheared, -inf).amax((1, 2)) - torch.where(mask, sheared, inf).amin((1, 2)) + 1
-    extent = torch.maximum(bottom - top, width)
-    scale = torch.where(torch.isfinite(extent) & (extent > 0), BOX / extent.clamp_min(1e-3), 1.0)
-    return cy, cx, shear, scale
+    height = bottom - top
+    extent, short = torch.maximum(height, width), torch.minimum(height, width)
+    ok = torch.isfinite(extent) & (extent > 0)
+    scale = torch.where(ok, BOX / extent.clamp_min(1e-3), 1.0)  # the longer side to BOX px
+    r = torch.where(ok, short / extent.clamp_min(1e-3), 1.0).clamp_min(1e-3)
+    widen = torch.sin(r.clamp(0, 1) * (math.pi / 2)).sqrt() / r  # the shorter side to sqrt(sin(pi/2 r)) * BOX
+    tall = height >= width
+    return cy, cx, shear, torch.where(tall, scale, scale * widen), torch.where(tall, scale * widen, scale)
 
 
 def stroke_width(x):
@@ -107,12 +113,11 @@ def frame_batch(x, framing="frame+deskew"):
     x = torch.as_tensor(x, dtype=torch.float32)
     if framing == "none":
         return x.clone() if x.shape[1:] == (SIZE, SIZE) else F.interpolate(x[:, None], (SIZE, SIZE), mode="area")[:, 0]
-    cy, cx, shear, scale = frame_params(x, deskew=framing == "frame+deskew")
-    k = int(min(MAX_SUPERSAMPLE, max(1, math.ceil(1 / float(scale.min()) - 0.5)))) if len(x) else 1
+    cy, cx, shear, sy, sx = frame_params(x, deskew=framing == "frame+deskew")
+    k = int(min(MAX_SUPERSAMPLE, max(1, math.ceil(1 / float(torch.minimum(sy, sx).min()) - 0.5)))) if len(x) else 1
     u = (torch.arange(SIZE * k, dtype=x.dtype) + 0.5) / k - CENTRE  # output offsets from the centre
-    s = scale[:, None, None]
-    gy = u[None, :, None] / s + cy[:, None, None]
-    gx = u[None, None, :] / s + cx[:, None, None] + shear[:, None, None] * (gy - cy[:, None, None])
+    gy = u[None, :, None] / sy[:, None, None] + cy[:, None, None]
+    gx = u[None, None, :] / sx[:, None, None] + cx[:, None, None] + shear[:, None, None] * (gy - cy[:, None, None])
     gy = gy.expand(-1, -1, SIZE * k)
     grid = torch.stack((2 * gx / x.shape[2] - 1, 2 * gy / x.shape[1] - 1), dim=-1)
     img = F.grid_sample(x[:, None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)

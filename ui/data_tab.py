@@ -53,7 +53,8 @@ def render() -> None:
     st.subheader("One digit before and after framing")
     st.caption(
         "MNIST's own recipe, which we apply to every training digit and every drawing alike: crop to the "
-        "ink, scale the longer side to 20 px, centre the mass in 28×28, then straighten the slant (deskew)."
+        "ink, scale the longer side to 20 px (a narrow digit is widened part way to square), centre the mass "
+        "in 28×28, then straighten the slant (deskew)."
     )
     a, b = st.columns([1, 2])
     index = a.number_input(
