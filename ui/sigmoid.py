@@ -19,6 +19,12 @@ def comparison() -> dict | None:
     return json.loads(COMPARISON.read_text()) if COMPARISON.exists() else None
 
 
+@st.cache_resource(show_spinner=False)
+def _comparison_png() -> bytes:
+    """The measured comparison's curves: the same for every session, drawn once."""
+    return state.figure_png(plots.plot_runs(comparison()["runs"]))
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z - z.max())
     return e / e.sum()
@@ -45,9 +51,16 @@ def _drawing_on_the_curve() -> None:
     st.caption("Softmax makes the classes compete (the probabilities sum to 1); sigmoids judge each class alone.")
 
 
-def _one_d() -> None:
-    import pandas as pd  # here, not at import: pandas and pyarrow cost a server ~30 MB
+def _table(rows: list[dict]) -> str:
+    """A small table in Markdown: no pandas and no Arrow, whose first import was this tab's cold wait
+    (about 2 s on a loaded 2-core server) and costs a server ~30 MB."""
+    head = list(rows[0])
+    lines = ["| " + " | ".join(state.plain(h) for h in head) + " |", "|" + " --- |" * len(head)]
+    lines += ["| " + " | ".join(state.plain(row[h]) for h in head) + " |" for row in rows]
+    return "\n".join(lines)
 
+
+def _one_d() -> None:
     st.subheader("A 1-D logistic regression")
     st.caption(
         "As in the tutorial: one input x, one weight w and one bias b. The defaults are the tutorial's "
@@ -75,12 +88,11 @@ def _one_d() -> None:
     left, right = st.columns([3, 2])
     left.image(state.figure_png(plots.plot_logistic_1d(w, b)))
     xs = np.array([1, 2, 3, 4])
-    right.dataframe(pd.DataFrame({"x": xs, "σ(wx+b)": np.round(plots.sigmoid(w * xs + b), 4)}), hide_index=True)
+    ys = plots.sigmoid(w * xs + b)
+    right.markdown(_table([{"x": x, "σ(wx+b)": f"{y:.4f}"} for x, y in zip(xs, ys, strict=True)]))
 
 
 def _why() -> None:
-    import pandas as pd  # here, not at import: pandas and pyarrow cost a server ~30 MB
-
     st.subheader("Why the tutorials' model trains worse")
     st.markdown(
         "The tutorials apply a sigmoid and then `CrossEntropyLoss`, which applies a softmax of its own. "
@@ -102,19 +114,18 @@ def _why() -> None:
         f"**Measured on this machine** (`{data['command']}`): tutorial settings (SGD, lr 0.001, "
         f"batch 32, raw MNIST), {data['epochs']} epochs, only the model changes."
     )
-    st.image(state.figure_png(plots.plot_runs(data["runs"])))
+    st.image(_comparison_png())
     st.caption(
         "Test accuracy after each epoch, one line per model, everything else the same: the share of the "
         "10,000 test digits each one reads right."
     )
-    st.dataframe(
-        pd.DataFrame(
+    st.markdown(
+        _table(
             [
                 {"model": r["label"], "test accuracy": f"{r['accuracy'][-1]:.1%}", "seconds": f"{r['seconds']:.1f}"}
                 for r in data["runs"]
             ]
-        ),
-        hide_index=True,
+        )
     )
 
 
