@@ -79,7 +79,9 @@ def test_a_room_of_two_participants_and_a_presenter(browser, tmp_path):
 
         # A still draws with that run's model: the Runs tab says it is gone from the room.
         open_tab(a, "Runs")
-        a.get_by_text("Run #1, the model you are drawing with, was deleted").first.wait_for(timeout=30_000)
+        # (Inside the model says it too, in its tab, hidden: the one on screen)
+        gone = a.get_by_text("Run #1, the model you are drawing with, was deleted").filter(visible=True)
+        gone.first.wait_for(timeout=30_000)
         # A reload keeps A's identity: A may restore A's own run.
         a.reload()
         goto(a, url)

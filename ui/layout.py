@@ -52,10 +52,27 @@ _PRESENTER_CSS = """
 """
 
 # Collapse the sidebar once per page load on a narrow screen (a tablet, a phone turned sideways)
-# or in the presenter display, where the drawing and the answer need the room. Static text.
-_COLLAPSE_JS = f"""
+# or in the presenter display, where the drawing and the answer need the room. And on a page's
+# first run (``await_canvas``), tell Python once the canvas is laid out, so the sidebar comes then
+# (ui/studio.py): what else the browser is rendering delays the canvas. Static text.
+_LAYOUT_JS = f"""
+const canvasReady = () => {{
+  for (const host of document.querySelectorAll(".st-key-canvas, .st-key-canvas *")) {{
+    const root = host.shadowRoot || host;
+    if (root.querySelector(".digit-canvas[data-side]")) return true;
+  }}
+  return false;
+}};
 export default function (component) {{
-  const {{ data }} = component;
+  const {{ data, setTriggerValue }} = component;
+  if (data.await_canvas && !window.__digitStudioCanvasTold) {{
+    window.__digitStudioCanvasTold = true;
+    const tell = (left) => {{
+      if (canvasReady() || left <= 0) setTriggerValue("canvas_ready", true);
+      else setTimeout(() => tell(left - 1), 50);
+    }};
+    tell(200); // at most 10 s: then the sidebar comes anyway
+  }}
   if (window.__digitStudioCollapsed) return;
   if (!(data.presenter || window.innerWidth <= {NARROW_PX})) return;
   window.__digitStudioCollapsed = true;
@@ -65,11 +82,11 @@ export default function (component) {{
     if (bar && bar.dataset.collapsed === "false" && button) button.click();
     else if (left > 0) setTimeout(() => tryCollapse(left - 1), 100);
   }};
-  tryCollapse(20);
+  tryCollapse(150); // the sidebar may come after the canvas: up to 15 s
 }}
 """
 
-_collapse = st.components.v2.component("digit_studio.collapse_sidebar", js=_COLLAPSE_JS, isolate_styles=False)
+_helper = st.components.v2.component("digit_studio.collapse_sidebar", js=_LAYOUT_JS, isolate_styles=False)
 
 
 def presenter() -> bool:
@@ -90,11 +107,16 @@ def presenter() -> bool:
     return bool(ss.get(PRESENTER, False))
 
 
-def page(presenter: bool) -> None:
-    """The page's CSS, and the sidebar collapsed where it would crowd the page."""
+def page(presenter: bool, await_canvas: bool = False) -> None:
+    """The page's CSS, and the sidebar collapsed where it would crowd the page. With
+    ``await_canvas``, the page runs again once the browser has laid out the canvas."""
     st.html(_PAGE_CSS + (_PRESENTER_CSS if presenter else ""))
     with st.container(key="layout_helper"):
-        _collapse(key="collapse_sidebar", data={"presenter": presenter})
+        _helper(
+            key="collapse_sidebar",
+            data={"presenter": presenter, "await_canvas": await_canvas},
+            on_canvas_ready_change=lambda: None,
+        )
 
 
 def is_presenter() -> bool:

@@ -86,6 +86,14 @@ def _warm_up() -> threading.Thread:
     return thread
 
 
+def served() -> bool:
+    """Whether this script runs under a real Streamlit server with browsers (AppTest puts a mock
+    in place of the Runtime, which ``Runtime.exists()`` does not tell apart)."""
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and type(Runtime.instance()) is Runtime
+
+
 def warm_up(force: bool = False) -> None:
     """Start the server's warm-up (once; under a real server, not in AppTest or scripts, unless
     ``force``: ui/serve.py starts it with the server, before any page)."""

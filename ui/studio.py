@@ -17,7 +17,13 @@ TABS = {
 
 
 def render() -> None:
-    layout.page(layout.presenter())
+    # A page's first run leaves the sidebar out; the browser asks for the next run once the canvas is
+    # laid out. It renders everything it is sent before the canvas's own script runs, and the sidebar's
+    # ~25 settings widgets were most of that (canvas ready after 4.4-7.1 s with them, 2.7-3.9 s
+    # without, at the same load). On a phone the sidebar is closed anyway. Not under AppTest: no
+    # browser there, and its tests drive the sidebar from the first run.
+    later = not st.session_state.get("page_shown") and state.served()
+    layout.page(layout.presenter(), await_canvas=later)
     state.harvest()  # a run that just ended: its model is the one the tabs show
     # The page before the sidebar: the browser builds elements in the order the script sends them,
     # so the canvas is ready to draw on before the sidebar's many settings widgets are.
@@ -25,13 +31,21 @@ def render() -> None:
         st.title("Digit Studio", width="content")
         layout.toggle()
     tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
+    # Not on the page's first run: the browser would fetch the hidden tab's pictures before the canvas is ready.
+    prerender = not later and inside.ready()
     for (name, view), tab in zip(TABS.items(), tabs, strict=True):
         # Only the open tab runs, except Draw (its canvas must stay mounted to keep the drawing) and
         # Inside the model once its figures are made (sent hidden: opening it needs no wait).
-        if tab.open or name == "Draw" or (view is inside and inside.ready()):
+        if tab.open or name == "Draw" or (view is inside and prerender):
             with tab:
                 view.render()
     inside.await_figures()
+    if not later:
+        _sidebar()
+    st.session_state.page_shown = True
+
+
+def _sidebar() -> None:
     sidebar.render()
     with st.sidebar:
         room.nickname_field()
