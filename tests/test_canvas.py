@@ -46,6 +46,8 @@ def test_malformed_strokes_are_dropped_not_raised():
         {"w": 10, "p": [1, float("inf")]},
         {"w": True, "p": [1, 2]},
         {"w": 10, "p": ["1", "2"]},
+        {"w": 10, "p": [10**400, 2]},  # JSON allows integers no float can hold
+        {"w": 10**400, "p": [1, 2]},
         {"w": 10, "p": [10, 20, 30]},  # an odd tail is cut off
     ]
     assert canvas.clean_strokes(raw) == [(10.0, [(10.0, 20.0)])]

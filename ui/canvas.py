@@ -53,11 +53,18 @@ def clean_strokes(raw) -> list[tuple[float, list[tuple[float, float]]]]:
         if not isinstance(item, dict) or not isinstance(item.get("p"), list):
             continue
         width, flat = item.get("w"), item["p"][: 2 * budget]
-        if not _number(width) or len(flat) < 2 or not all(_number(v) for v in flat):
+        if not _number(width) or len(flat) < 2 or not all(type(v) in _NUMBER_TYPES for v in flat):
+            continue
+        # All at once in numpy (a stroke is hundreds of numbers, on every stroke of every participant);
+        # an integer too large for a float (JSON allows it) is not a number.
+        try:
+            xy = np.asarray(flat[: len(flat) // 2 * 2], dtype=np.float64)
+        except OverflowError:
+            continue
+        if not np.isfinite(xy).all():
             continue
         pts: list[tuple[float, float]] = []
-        for x, y in zip(flat[0 : len(flat) - 1 : 2], flat[1::2], strict=True):
-            p = (_clamp(x, -SIZE, 2 * SIZE), _clamp(y, -SIZE, 2 * SIZE))
+        for p in map(tuple, np.clip(xy, -SIZE, 2 * SIZE).reshape(-1, 2).tolist()):
             if not pts or math.dist(p, pts[-1]) >= MIN_STEP:
                 pts.append(p)
         strokes.append((_clamp(width, 1.0, MAX_WIDTH), pts))
@@ -65,8 +72,14 @@ def clean_strokes(raw) -> list[tuple[float, list[tuple[float, float]]]]:
     return strokes
 
 
+_NUMBER_TYPES = (int, float)  # what JSON numbers are (exactly: a bool is no number here)
+
+
 def _number(v) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    try:
+        return type(v) in _NUMBER_TYPES and math.isfinite(v)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def _clamp(v: float, lo: float, hi: float) -> float:
