@@ -203,6 +203,11 @@ def _scale01(a: np.ndarray) -> np.ndarray:
     return a / 255.0 if top > 1.0 else a
 
 
+def _scale_u8(a: np.ndarray) -> np.ndarray:
+    """``_scale01`` of values made from uint8 (no NaN, nothing above 255), without its extra passes."""
+    return a / 255.0 if a.size and float(a.max()) > 1.0 else a
+
+
 def _pil_to_array(img: Image.Image) -> np.ndarray:
     img = ImageOps.exif_transpose(img)
     if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
@@ -226,8 +231,8 @@ def _gray(image) -> np.ndarray:
     """The image as (H,W) float32 in [0,1] as it looks (transparency over black), not inverted."""
     a = _pil_to_array(image) if isinstance(image, Image.Image) else np.asarray(image)
     if a.ndim == 3 and a.shape[2] in (3, 4):
-        rgb = _scale01(_luminance(a)) if a.dtype == np.uint8 else _luminance(_scale01(a))
-        if a.shape[2] == 4:
+        rgb = _scale_u8(_luminance(a)) if a.dtype == np.uint8 else _luminance(_scale01(a))
+        if a.shape[2] == 4 and not (a.dtype == np.uint8 and a[..., 3].min() == 255):  # opaque: as it looks
             alpha = _scale01(a[..., 3]) if a.dtype == np.uint8 else np.clip(_scale01(a[..., 3]), 0, 1)
             if alpha.min() < 1.0:  # transparent background: composite over black
                 over_black = rgb * alpha
@@ -238,7 +243,7 @@ def _gray(image) -> np.ndarray:
         gray = _scale01(a)
     else:
         raise ValueError(f"unsupported image shape {a.shape}; expected (H,W), (H,W,3) or (H,W,4)")
-    return np.clip(gray, 0.0, 1.0).astype(np.float32)
+    return np.clip(gray, 0.0, 1.0).astype(np.float32, copy=False)
 
 
 # What ink_problem() reports, and what to tell a person.
