@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -107,6 +106,26 @@ _WATCH = """text => {
 }"""
 
 
+# The same for the first Train click: the first frame whose sidebar shows epoch 1's result (or the
+# finished run's accuracy), and the first that shows the finished run.
+_WATCH_TRAIN = """() => {
+  window.__epoch = window.__done = null;
+  let t0 = null;
+  document.addEventListener("click", () => { t0 = performance.now(); }, {capture: true, once: true});
+  const check = () => {
+    const side = document.querySelector("[data-testid=stSidebar]");
+    const done = side && [...side.querySelectorAll("[data-testid=stMetric]")]
+      .some(m => m.innerText.includes("Test accuracy"));
+    if (t0 !== null && side && window.__epoch === null && (done || /Epoch 1\\//.test(side.innerText))) {
+      window.__epoch = (performance.now() - t0) / 1000;
+    }
+    if (t0 !== null && done) window.__done = (performance.now() - t0) / 1000;
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+}"""
+
+
 def open_tab(page, name: str, text: str) -> tuple[float, float]:
     """Click a tab; returns (seconds until it shows ``text`` with its pictures, until the page is idle)."""
     page.evaluate(_WATCH, text)
@@ -154,14 +173,16 @@ def main(argv: list[str] | None = None) -> None:
             draw(page)
             page.wait_for_selector(IDLE, timeout=60_000)
             side = page.get_by_test_id("stSidebar")
-            t = time.perf_counter()
-            side.get_by_role("button", name="Train", exact=True).click()
-            result = side.get_by_test_id("stMetric").filter(has_text="Test accuracy")
-            side.get_by_text(re.compile(r"Epoch 1/")).or_(result).first.wait_for(timeout=180_000)
-            first = time.perf_counter() - t
-            result.wait_for(timeout=180_000)
-            done = time.perf_counter() - t
-            print(f"first Train click -> first epoch on screen {first:.2f} s, -> finished {done:.2f} s (target <= 1 s)")
+            train = side.get_by_role("button", name="Train", exact=True)
+            train.wait_for(timeout=60_000)
+            page.evaluate(_WATCH_TRAIN)
+            train.click()
+            page.wait_for_function("window.__done !== null", timeout=180_000)
+            first, done = page.evaluate("[window.__epoch, window.__done]")
+            print(
+                f"first Train click -> first epoch on screen {first:.2f} s, -> finished {done:.2f} s (target <= 1 s; "
+                "timed in the page)"
+            )
             page.wait_for_selector(IDLE, timeout=60_000)
             page.wait_for_timeout(1000)  # as a person would: read the result, then look inside
             inside, idle = open_tab(page, "Inside the model", "Test digits this model gets wrong")
