@@ -125,12 +125,17 @@ def test_inside_the_model_is_sent_before_it_is_opened_once_its_figures_are_drawn
         return real(net, framing, data)
 
     monkeypatch.setattr(inside, "figures", held)
-    monkeypatch.setattr(inside, "_made", {})  # an earlier test may have trained the very same weights
+    monkeypatch.setattr(inside, "_made", {})
     at = app(render(1, PLACEMENTS["big"]))
     small_config(at)
+    # Weights no other test trains: an earlier test's job may still be drawing the figures of its own
+    # (same settings, same seed, same weights) and would mark these as made.
+    at.session_state["cfg_seed"] = 4242
+    at.run()
     button(at, "Train").click().run()
     wait_for_job(at)
     job = at.session_state.job
+    assert job.cfg.seed == 4242
     label = state.plain(at.session_state.models[at.session_state.model_key].label, state.LABEL_LEN)
     weights = lambda: [h.value for h in at.subheader if h.value.startswith("Weights of")]  # noqa: E731
     assert not job.settled and f"Weights of {label}" not in weights()  # not drawn yet: not sent
