@@ -17,6 +17,7 @@ browser context, so its own Streamlit session), for the cost of one more idle se
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -86,54 +87,50 @@ def open_session(browser, url: str):
     return page, time.perf_counter() - t
 
 
-# Timed in the page itself: from the click's event to the first frame where the open tab shows
-# ``text`` and every picture in it is decoded (Playwright's own round trips left out).
-_WATCH = """text => {
-  window.__seen = null;
+# Timed in the page itself: from the next click's event to the first animation frame where each
+# predicate (JS expressions) holds, Playwright's own round trips left out. window.__marks gets them.
+_WATCH = """marks => {
+  window.__marks = {};
+  const tests = Object.entries(marks).map(([name, expr]) => [name, new Function("return (" + expr + ");")]);
   let t0 = null;
   document.addEventListener("click", () => { t0 = performance.now(); }, {capture: true, once: true});
   const check = () => {
-    const panel = [...document.querySelectorAll("[role=tabpanel]")]
-      .find(p => p.offsetParent !== null && p.innerText.includes(text));
-    const imgs = panel ? [...panel.querySelectorAll("img")] : [];
-    if (t0 !== null && panel && imgs.every(i => i.complete && i.naturalWidth > 0)) {
-      window.__seen = (performance.now() - t0) / 1000;
-    } else {
-      requestAnimationFrame(check);
+    for (const [name, test] of tests) {
+      if (t0 !== null && !(name in window.__marks) && test()) window.__marks[name] = (performance.now() - t0) / 1000;
     }
+    if (Object.keys(window.__marks).length < tests.length) requestAnimationFrame(check);
   };
   requestAnimationFrame(check);
 }"""
 
+# The open tab shows TEXT and every picture in it is decoded.
+_TAB_SHOWS = """(() => {
+  const panel = [...document.querySelectorAll("[role=tabpanel]")]
+    .find(p => p.offsetParent !== null && p.innerText.includes(TEXT));
+  return panel && [...panel.querySelectorAll("img")].every(i => i.complete && i.naturalWidth > 0);
+})()"""
+# The sidebar shows the finished run's accuracy; or, at the latest then, epoch 1's result.
+_TRAINED = """[...document.querySelectorAll("[data-testid=stSidebar] [data-testid=stMetric]")]
+  .some(m => m.innerText.includes("Test accuracy"))"""
+_EPOCH_1 = "/Epoch 1\\//.test(document.querySelector('[data-testid=stSidebar]')?.innerText ?? '') || " + _TRAINED
 
-# The same for the first Train click: the first frame whose sidebar shows epoch 1's result (or the
-# finished run's accuracy), and the first that shows the finished run.
-_WATCH_TRAIN = """() => {
-  window.__epoch = window.__done = null;
-  let t0 = null;
-  document.addEventListener("click", () => { t0 = performance.now(); }, {capture: true, once: true});
-  const check = () => {
-    const side = document.querySelector("[data-testid=stSidebar]");
-    const done = side && [...side.querySelectorAll("[data-testid=stMetric]")]
-      .some(m => m.innerText.includes("Test accuracy"));
-    if (t0 !== null && side && window.__epoch === null && (done || /Epoch 1\\//.test(side.innerText))) {
-      window.__epoch = (performance.now() - t0) / 1000;
-    }
-    if (t0 !== null && done) window.__done = (performance.now() - t0) / 1000;
-    else requestAnimationFrame(check);
-  };
-  requestAnimationFrame(check);
-}"""
+
+def click_timed(page, target, last: str, **marks: str) -> dict[str, float]:
+    """Click ``target``; seconds from the click to each mark (``last`` among them), timed in the page."""
+    page.evaluate(_WATCH, marks)
+    target.click()
+    page.wait_for_function(f"window.__marks[{last!r}] !== undefined", timeout=180_000)
+    return page.evaluate("window.__marks")
 
 
 def open_tab(page, name: str, text: str) -> tuple[float, float]:
     """Click a tab; returns (seconds until it shows ``text`` with its pictures, until the page is idle)."""
-    page.evaluate(_WATCH, text)
     t = time.perf_counter()
-    page.get_by_role("tab", name=name, exact=True).click()
-    page.wait_for_function("window.__seen !== null", timeout=120_000)
+    marks = click_timed(
+        page, page.get_by_role("tab", name=name, exact=True), "seen", seen=_TAB_SHOWS.replace("TEXT", json.dumps(text))
+    )
     page.wait_for_selector(IDLE, timeout=60_000)
-    return page.evaluate("window.__seen"), time.perf_counter() - t
+    return marks["seen"], time.perf_counter() - t
 
 
 def draw(page, digit: int = 4) -> None:
@@ -175,10 +172,8 @@ def main(argv: list[str] | None = None) -> None:
             side = page.get_by_test_id("stSidebar")
             train = side.get_by_role("button", name="Train", exact=True)
             train.wait_for(timeout=60_000)
-            page.evaluate(_WATCH_TRAIN)
-            train.click()
-            page.wait_for_function("window.__done !== null", timeout=180_000)
-            first, done = page.evaluate("[window.__epoch, window.__done]")
+            marks = click_timed(page, train, "done", epoch=_EPOCH_1, done=_TRAINED)
+            first, done = marks["epoch"], marks["done"]
             print(
                 f"first Train click -> first epoch on screen {first:.2f} s, -> finished {done:.2f} s (target <= 1 s; "
                 "timed in the page)"

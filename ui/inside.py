@@ -61,7 +61,7 @@ def _test_set(key: str, framing: str, data_id: int, _net: model.LinearDigits, _d
     }
 
 
-_made: dict[str, None] = {}  # digests whose figures are made, oldest first (as many as the caches keep)
+_made: dict[str, None] = {}  # digests whose figures are made, least recently used first (as the caches keep them)
 _made_lock = threading.Lock()
 
 
@@ -69,7 +69,8 @@ def figures(net: model.LinearDigits, framing: str, data) -> tuple[bytes, dict]:
     """(weights PNG, test-set results and figures) of a model, made once per weights and shared."""
     key = digest(net)
     out = _weights_png(key, net), _test_set(key, framing, id(data), net, data)
-    with _made_lock:
+    with _made_lock:  # least recently used first, as the caches evict
+        _made.pop(key, None)
         _made[key] = None
         while len(_made) > CACHED:
             del _made[next(iter(_made))]

@@ -86,7 +86,7 @@ export default function (component) {{
 }}
 """
 
-_helper = st.components.v2.component("digit_studio.collapse_sidebar", js=_LAYOUT_JS, isolate_styles=False)
+_helper = st.components.v2.component("digit_studio.layout", js=_LAYOUT_JS, isolate_styles=False)
 
 
 def presenter() -> bool:
@@ -113,7 +113,7 @@ def page(presenter: bool, await_canvas: bool = False) -> None:
     st.html(_PAGE_CSS + (_PRESENTER_CSS if presenter else ""))
     with st.container(key="layout_helper"):
         _helper(
-            key="collapse_sidebar",
+            key="layout_js",
             data={"presenter": presenter, "await_canvas": await_canvas},
             on_canvas_ready_change=lambda: None,
         )

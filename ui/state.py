@@ -95,8 +95,9 @@ def served() -> bool:
 
 
 def warm_up(force: bool = False) -> None:
-    """Start the server's warm-up (once; under a real server, not in AppTest or scripts, unless
-    ``force``: ui/serve.py starts it with the server, before any page)."""
+    """Start the server's warm-up (once), wherever a Streamlit runtime exists: a real server, and
+    AppTest too (its mock Runtime exists; the AppTests run with the warm-up, as a server does), but
+    not a plain script, unless ``force`` (ui/serve.py starts it with the server, before any page)."""
     from streamlit.runtime import Runtime
 
     if force or Runtime.exists():
