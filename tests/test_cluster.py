@@ -138,11 +138,11 @@ def test_a_participant_moves_between_replicas_and_keeps_identity_and_runs(cluste
     first = replica_shown(page)
     cluster.do("kill-replica", first.split()[1])
     other = "replica 2" if first == "replica 1" else "replica 1"
-    # Streamlit's page reconnects its WebSocket by itself, but a replica that never knew the
-    # session does not redraw the page until the next full rerun: a reload brings it back.
-    page.reload()
-    goto(page, cluster.url)
-    assert replica_shown(page) == other
+    # No reload: Streamlit's page reconnects its WebSocket by itself, through nginx to the other
+    # replica, which runs the page afresh for it, sidebar included (its first run leaves the
+    # sidebar out, and the browser must ask for it again on a server that never knew it).
+    page.get_by_text(other, exact=True).wait_for(timeout=60_000)
+    sidebar(page).get_by_role("button", name="Train", exact=True).wait_for(timeout=30_000)
     open_tab(page, "Runs")
     pick_run(page, run.id)
     page.get_by_text(f"Run #{run.id} is yours.").first.wait_for(timeout=30_000)

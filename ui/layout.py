@@ -8,6 +8,7 @@ class ``st-key-<key>``, which is what the rules below address.
 from __future__ import annotations
 
 import os
+import secrets
 
 import streamlit as st
 
@@ -65,8 +66,10 @@ const canvasReady = () => {{
 }};
 export default function (component) {{
   const {{ data, setTriggerValue }} = component;
-  if (data.await_canvas && !window.__digitStudioCanvasTold) {{
-    window.__digitStudioCanvasTold = true;
+  // Once per server session (its token): a browser that reconnects to a server that never knew
+  // its session (a restarted server, another replica) gets a first run again, sidebar left out.
+  if (data.await_canvas && window.__digitStudioCanvasTold !== data.await_canvas) {{
+    window.__digitStudioCanvasTold = data.await_canvas;
     const tell = (left) => {{
       if (canvasReady() || left <= 0) setTriggerValue("canvas_ready", true);
       else setTimeout(() => tell(left - 1), 50);
@@ -111,10 +114,11 @@ def page(presenter: bool, await_canvas: bool = False) -> None:
     """The page's CSS, and the sidebar collapsed where it would crowd the page. With
     ``await_canvas``, the page runs again once the browser has laid out the canvas."""
     st.html(_PAGE_CSS + (_PRESENTER_CSS if presenter else ""))
+    token = st.session_state.setdefault("_layout_token", secrets.token_hex(8)) if await_canvas else None
     with st.container(key="layout_helper"):
         _helper(
             key="layout_js",
-            data={"presenter": presenter, "await_canvas": await_canvas},
+            data={"presenter": presenter, "await_canvas": token},
             on_canvas_ready_change=lambda: None,
         )
 
