@@ -1,8 +1,8 @@
-"""Run every benchmark: python -m bench [speed|accuracy|latency|prep|hands|photos|nondigits|upload ...]."""
+"""Run every benchmark: python -m bench [speed|accuracy|latency|prep|hands|photos|nondigits|upload|strokeparts ...]."""
 
 import sys
 
-from bench import accuracy, latency, nondigits, photos, prep, room, speed, upload
+from bench import accuracy, latency, nondigits, photos, prep, room, speed, strokeparts, upload
 
 BENCHES = {
     "prep": prep.main,
@@ -14,6 +14,7 @@ BENCHES = {
     "photos": photos.main,
     "nondigits": nondigits.main,
     "upload": upload.main,
+    "strokeparts": strokeparts.main,
 }
 
 if __name__ == "__main__":
