@@ -58,3 +58,38 @@ def test_a_fragments_stack_is_copied_as_streamlit_copies_it_with_each_container_
     assert _shape(ours) == _shape(theirs) == _shape(stack)
     assert all(copy is not dg for copy, dg in zip(ours, stack, strict=True))
     assert all(ours[i]._parent is ours[i - 1] for i in range(1, len(ours)))  # shared, like the originals
+
+
+def test_text_is_cleaned_as_streamlit_cleans_it_and_every_text_element_uses_ours():
+    streamlit_patches.install()
+    streamlit_patches.install()  # idempotent
+    texts = [
+        "",
+        " ",
+        "\t",
+        "<div>one line</div>",
+        "  \t<p>leading</p> \t ",
+        "\x0b\x0c\r<p>odd spaces</p>\r\x1c",
+        "\u00a0\u2003<p>unicode spaces</p>\u3000",
+        "    indented\n    twice\n",
+        "  a\n\tb\n \n",
+        "\r\n  mixed\r\n  lines\r\n",
+        "first\n    second",
+        42,
+        None,
+        b"bytes",
+    ]
+    for text in texts:
+        assert streamlit_patches._clean_text(text) == streamlit_patches._original_clean_text(text), repr(text)
+
+    class Text(str):
+        def __str__(self) -> str:
+            return "  its own\n  text"
+
+    assert streamlit_patches._clean_text(Text("x")) == streamlit_patches._original_clean_text(Text("x"))
+    import streamlit.elements.html
+    import streamlit.elements.markdown
+    import streamlit.elements.metric
+
+    for module in (streamlit.elements.html, streamlit.elements.markdown, streamlit.elements.metric):
+        assert module.clean_text is streamlit_patches._clean_text

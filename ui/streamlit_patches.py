@@ -9,15 +9,20 @@ This server's config does not change while it runs (``fileWatcherType = "none"``
 Streamlit parses its config again (a new options dict).
 
 A fragment's rerun starts with a deep copy of the containers it sits in (see ``_dg_deepcopy``).
-tests/test_streamlit_patches.py checks both against Streamlit's own functions.
+
+Every text element (``st.html``, ``st.markdown``, ``st.metric``, ...) passes its text through
+``textwrap.dedent``, a regular-expression pass over all of it: a stroke's ``st.html`` carries
+kilobytes of inline images (ui/inline.py). Text of one line needs no dedent (see ``_clean_text``).
+tests/test_streamlit_patches.py checks each against Streamlit's own functions.
 """
 
 from __future__ import annotations
 
 import functools
+import sys
 from copy import deepcopy
 
-from streamlit import config
+from streamlit import config, string_util
 from streamlit.delta_generator import DeltaGenerator
 
 _original = config.get_options_for_section
@@ -36,12 +41,29 @@ _cache: dict[str, tuple[object, dict]] = {}  # section -> (the parsed options it
 
 
 def install() -> None:
-    """Read each config section once per parsed config; copy a fragment's containers once each
-    (idempotent)."""
+    """Read each config section once per parsed config; copy a fragment's containers once each;
+    dedent only text of several lines (idempotent)."""
     if config.get_options_for_section is not _options_for_section:
         config.get_options_for_section = _options_for_section
     if DeltaGenerator.__deepcopy__ is not _dg_deepcopy:
         DeltaGenerator.__deepcopy__ = _dg_deepcopy
+    # Streamlit's element modules import the function by name: replace it where they hold it.
+    for name, module in list(sys.modules.items()):
+        if name.startswith("streamlit.") and getattr(module, "clean_text", None) is _original_clean_text:
+            module.clean_text = _clean_text
+
+
+_original_clean_text = string_util.clean_text
+
+
+@functools.wraps(_original_clean_text)
+def _clean_text(text) -> str:
+    """``string_util.clean_text`` (``textwrap.dedent(str(text)).strip()``), without the dedent
+    for a string of one line: there ``dedent`` only removes the line's leading spaces and tabs,
+    which ``strip`` removes too, so the result is the same string."""
+    if type(text) is str and "\n" not in text:
+        return text.strip()
+    return _original_clean_text(text)
 
 
 _original_deepcopy = DeltaGenerator.__deepcopy__
