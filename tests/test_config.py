@@ -80,6 +80,15 @@ def test_garbage_in_a_link_falls_back_with_a_note(params, field, expected):
     assert len(notes) == 1 and notes[0].startswith(field) and len(notes[0]) < 300
 
 
+@pytest.mark.parametrize("params", [{"model": "A" * 5000}, {"preset": "<b>" * 2000}])
+def test_a_long_value_in_a_link_is_cut_in_its_note_so_the_note_says_what_was_kept(params):
+    from train.config import config_from_strings
+
+    _, (note,) = config_from_strings(params)
+    assert len(note) < 250, note
+    assert note.endswith("kept 'softmax'") or note.endswith("using recommended"), note
+
+
 def test_links_start_from_a_named_preset_and_ignore_unknown_names():
     from train.config import config_from_strings
 
