@@ -34,7 +34,11 @@ MAX_BYTES = 13 * 2**20  # a phone's JPEG is up to 12 MB
 # JPEG is reduced up to 8x while decoding (draft mode), so it may be big; other formats are
 # decoded in full, so their limit is what fits the memory budget of one upload.
 MAX_JPEG_PIXELS = 64_000_000  # a 48-megapixel phone photo, decoded at 1/8
-MAX_PROGRESSIVE_PIXELS = 12_000_000  # progressive JPEG keeps all coefficients while decoding
+# A progressive JPEG keeps all its coefficients while decoding and reads them in several scans:
+# its CPU grows with pixels and bytes alike (noise at quality 95, 3456x3456 and 11.6 MB, took
+# 0.34 s to decode). Phones write baseline JPEG; progressive ones come from the web, smaller.
+MAX_PROGRESSIVE_PIXELS = 9_000_000
+MAX_PROGRESSIVE_BYTES = 4 * 2**20  # 9 MP of noise at 4 MB: about 0.2 s CPU to read
 MAX_PIXELS = 4_200_000  # PNG, GIF, BMP, WebP, TIFF: about 2048x2048
 MAX_ASPECT = 12  # longer side / shorter side: a strip is not a photo of a digit
 WORK = 256  # longer side of the working image, in pixels (a digit in it is still 80-150 px tall)
@@ -68,6 +72,11 @@ def _open(data) -> Image.Image:
     limit = MAX_PROGRESSIVE_PIXELS if progressive else MAX_JPEG_PIXELS if jpeg else MAX_PIXELS
     if w * h > limit:
         raise UnreadableImage(f"the image is too large: {w}×{h} pixels, at most {limit:,} allowed for this format")
+    if progressive and len(data) > MAX_PROGRESSIVE_BYTES:
+        raise UnreadableImage(
+            f"a progressive JPEG of more than {MAX_PROGRESSIVE_BYTES // 2**20} MB is too slow to decode: "
+            "save it as an ordinary JPEG, or smaller"
+        )
     if jpeg:
         img.draft("RGB" if img.mode in ("RGB", "YCbCr") else None, (WORK, WORK))
     return img
@@ -133,6 +142,11 @@ def _standard(img: Image.Image) -> Image.Image:
 def _working(img: Image.Image, orientation=None) -> np.ndarray:
     """The image as it looks, (H,W,3) float32 in [0,1], longer side at most WORK px, turned
     upright as its EXIF ``orientation`` says (after shrinking: cheaper)."""
+    if img.mode.startswith("I;16") and max(img.size) > WORK:
+        # reduce() has no 16-bit modes, resize does: shrink before the conversion to 32-bit
+        # integers and floats, which at full size took 68 MB for a 2041x2041 PNG
+        s = WORK / max(img.size)
+        img = img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.Resampling.BOX)
     factor = max(img.size) // WORK
     if factor >= 2 and img.mode in ("L", "RGB", "RGBA", "LA", "CMYK", "LAB", "I", "F"):
         img = img.reduce(factor)  # box-average first: the mode conversions below then touch few pixels

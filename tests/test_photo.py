@@ -167,6 +167,14 @@ def test_every_pil_mode_reads_the_seven(net, mode):
     assert model.predict_proba(net, x).argmax() == 7
 
 
+def test_a_16_bit_photo_is_shrunk_like_an_8_bit_one():
+    """16-bit images are shrunk before they become floats (their memory), to the same picture."""
+    eight, sixteen = photo.decode(as_mode("L")), photo.decode(as_mode("I;16"))
+    assert sixteen.shape == eight.shape and max(sixteen.shape) == photo.WORK
+    stretched = (eight - eight.min()) / (eight.max() - eight.min())  # 16-bit levels are stretched to [0, 1]
+    assert np.abs(sixteen - stretched).max() < 0.02
+
+
 @pytest.mark.parametrize(
     "data, words",
     [
@@ -215,6 +223,16 @@ def test_progressive_jpeg_has_a_lower_pixel_limit():
     img = Image.new("L", (4000, 3500), 255)
     x, reason = model.read_photo(save(img, "JPEG", progressive=True, quality=50))
     assert x is None and "too large" in reason
+
+
+def test_a_progressive_jpeg_has_a_byte_limit_and_a_baseline_one_of_the_same_size_is_read():
+    rng = np.random.default_rng(0)
+    noisy = Image.fromarray(rng.integers(0, 256, (2000, 2000, 3), dtype=np.uint8))  # few pixels, many bytes
+    progressive, baseline = (save(noisy, "JPEG", quality=98, progressive=p) for p in (True, False))
+    assert len(progressive) > photo.MAX_PROGRESSIVE_BYTES and len(baseline) <= photo.MAX_BYTES
+    x, reason = model.read_photo(progressive)
+    assert x is None and "progressive JPEG" in reason and "ordinary JPEG" in reason
+    assert "progressive" not in (model.read_photo(baseline)[1] or "")
 
 
 VALID = [save(seven_image().resize((80, 60)), f, **kw) for f, kw in [("PNG", {}), ("JPEG", {}), ("GIF", {})]]
