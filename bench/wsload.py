@@ -6,7 +6,12 @@ python -m bench.wsload --url http://127.0.0.1:8500 --pids 123,456 --sessions 50 
 
 No browser: each participant is one WebSocket to ``/_stcore/stream`` carrying the protobuf
 messages a browser sends (``BackMsg.rerun_script`` with its widget states) and receives
-(``ForwardMsg``). It opens a session (the first script run), then every ``--every`` seconds
+(``ForwardMsg``). Like a browser it keeps a table of every widget's state, built from the deltas
+it receives (each widget's id and its current or default value, as Streamlit's frontend commits
+them on mount), and sends all of it with every rerun. It opens a session (the first script
+run), then, as the page's layout helper does once the canvas is laid out, sends its
+``canvas_ready`` trigger, which gives the page's second run: the sidebar (its settings widgets
+and the presence heartbeat). Then every ``--every`` seconds
 (random phase) sends a drawing as the canvas component sends it: the component's JSON state
 ``{"strokes": [{"w": width, "p": [x0, y0, x1, y1, ...]}]}`` in the coordinates of a 280x280
 drawing, with the fragment id the canvas was rendered in (a browser reruns only that
@@ -14,7 +19,8 @@ fragment). It times send -> arrival of the "Prediction" metric, then fetches the
 images from /media as a browser would (the Draw tab has none now). Like a browser, it reruns
 each ``run_every`` fragment on its timer (the presence heartbeat: one small rerun per
 participant every 20 s). Sessions carry the cookies a browser has (``ds_id``, and nginx's
-``ds_replica`` from a first GET /).
+``ds_replica`` from a first GET /). ``--no-layout`` leaves the trigger out (the client before
+2 December: no sidebar, no heartbeat), to compare.
 
 Reports sessions, strokes/s, p50/p95/p99 stroke -> prediction, strokes unanswered, server CPU
 per stroke and resident memory per session (from /proc of the server processes), and this
@@ -40,6 +46,7 @@ from pathlib import Path
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 
 from bench.load import cpu_seconds
 from tests.browser import free_port, start_server, stop_server
@@ -47,6 +54,9 @@ from tests.drawing import PLACEMENTS, stroke_points
 
 ROOT = Path(__file__).resolve().parents[1]
 CANVAS = "digit_studio.canvas"
+LAYOUT = "digit_studio.layout"  # ui/layout.py: tells the server once the canvas is laid out
+SIDEBAR = 1  # RootContainer.SIDEBAR: the first index of a sidebar element's delta path
+TRIGGERS = "$$STREAMLIT_INTERNAL_KEY_{id}__events"  # a v2 component's trigger widget (its events)
 MAX_SESSIONS, MAX_SECONDS = 600, 600
 ANSWER_TIMEOUT = 30.0  # a stroke without a prediction by then counts as unanswered
 
@@ -86,24 +96,123 @@ async def http_get(host: str, port: int, path: str, cookie: str) -> bytes:
     return data
 
 
+class WidgetTable:
+    """The widget states a browser holds and sends with each rerun, built from received elements.
+
+    Streamlit's frontend commits each value widget's state when it mounts: the value the server
+    set (``set_value``) or else the widget's default, in the widget's value type; a button, a
+    tab bar or a component commits nothing until used. Widgets inside a form wait for its submit
+    button. A full run's widgets replace the table when it finishes (a fragment's run adds to
+    it). Triggers (a component's event) are sent with one rerun only.
+    """
+
+    def __init__(self) -> None:
+        self.states: dict[str, WidgetState] = {}
+        self.seen: set[str] = set()  # widget ids of the full run in flight
+        self.kinds: dict[str, int] = {}  # widget elements seen, by type (what the table knows)
+
+    def element(self, el) -> None:
+        """A new element from a delta: if it is a widget with a value, commit it."""
+        kind = el.WhichOneof("type")
+        w = getattr(el, kind)
+        wid = getattr(w, "id", "")
+        if not wid or not isinstance(wid, str):
+            return
+        self.seen.add(wid)
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        if getattr(w, "form_id", ""):
+            return
+        state = mounted_state(kind, w)
+        if state is not None:
+            state.id = wid
+            old = self.states.get(wid)
+            # the frontend keeps what the user set unless the server sets a value
+            if old is None or getattr(w, "set_value", False):
+                self.states[wid] = state
+
+    def set_json(self, wid: str, value: str) -> None:
+        """A component's state, as ``setStateValue`` sends it (the canvas's drawing)."""
+        self.states[wid] = WidgetState(id=wid, json_value=value)
+
+    def full_run_started(self) -> None:
+        self.seen = set()
+
+    def full_run_finished(self) -> None:
+        self.states = {k: v for k, v in self.states.items() if k in self.seen}
+
+    def proto(self, triggers: list[WidgetState] = ()) -> WidgetStates:
+        return WidgetStates(widgets=[*self.states.values(), *triggers])
+
+
+def mounted_state(kind: str, w) -> WidgetState | None:
+    """The state Streamlit's frontend commits for a widget element when it mounts (None: none)."""
+    s, set_value = WidgetState(), bool(getattr(w, "set_value", False))
+    if kind == "checkbox":
+        s.bool_value = w.value if set_value else w.default
+    elif kind in ("selectbox", "radio"):
+        if set_value:
+            if not w.HasField("raw_value"):
+                return None
+            s.string_value = w.raw_value
+        elif w.HasField("default") and 0 <= w.default < len(w.options):
+            s.string_value = w.options[w.default]
+        else:
+            return None
+    elif kind == "slider":
+        if w.type == 2:  # SELECT_SLIDER: the options' labels
+            values = list(w.raw_value) if set_value else [w.options[int(i)] for i in w.default]
+            s.string_array_value.data[:] = values
+        else:
+            s.double_array_value.data[:] = list(w.value if set_value else w.default)
+    elif kind == "number_input":
+        value = w.value if set_value and w.HasField("value") else w.default if w.HasField("default") else None
+        if value is None:
+            return None
+        if w.data_type == 0:  # INT
+            s.int_value = int(value)
+        else:
+            s.double_value = value
+    elif kind in ("text_input", "text_area"):
+        if set_value and w.HasField("value"):
+            s.string_value = w.value
+        elif w.HasField("default"):
+            s.string_value = w.default
+        else:
+            return None
+    elif kind == "button_group":
+        values = list(w.raw_values) if set_value else [w.options[i].content for i in w.default]
+        s.string_array_value.data[:] = values
+    elif kind == "multiselect":
+        values = list(w.raw_values) if set_value else [w.options[i] for i in w.default]
+        s.string_array_value.data[:] = values
+    else:
+        return None  # buttons, tab bars, components, uploaders: nothing until used
+    return s
+
+
 class Participant:
-    def __init__(self, index: int, url: str, stats: dict, media: bool) -> None:
+    def __init__(self, index: int, url: str, stats: dict, media: bool, layout: bool = True) -> None:
         u = urllib.parse.urlparse(url)
         self.host, self.port, self.index, self.stats, self.media = u.hostname, u.port, index, stats, media
+        self.layout = layout  # send the layout helper's canvas_ready trigger, as the page does
         self.cookies = {"ds_id": secrets.token_urlsafe(32)}
         self.ws = None
         self.canvas_id = self.fragment_id = self.page_hash = ""
+        self.layout_id, self.layout_token, self.told = "", None, None
+        self.widgets = WidgetTable()
+        self.sidebar = 0  # sidebar elements received
+        self.sent = self.received = 0  # BackMsgs sent, ForwardMsgs received
         self.waiting: asyncio.Future | None = None
         self.finished: asyncio.Future | None = None
         self.images: list[str] = []
         self.replica = ""
-        self.drawing = ""  # the canvas's state, sent with every rerun as a browser does
         self.timers: dict[str, asyncio.Task] = {}  # fragment id -> its auto-rerun (run_every)
 
     def cookie(self) -> str:
         return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
     async def open(self) -> None:
+        """The first page, then (as the layout helper does) its second run with the sidebar."""
         head = (await http_get(self.host, self.port, "/", self.cookie())).split(b"\r\n\r\n", 1)[0].decode("latin-1")
         for line in head.split("\r\n"):
             if line.lower().startswith("set-cookie:"):
@@ -118,13 +227,32 @@ class Participant:
             compression=None,
         )
         asyncio.get_running_loop().create_task(self._reader())
-        self.finished = asyncio.get_running_loop().create_future()
-        await self._send(BackMsg(rerun_script={"query_string": "", "page_script_hash": ""}))
-        await asyncio.wait_for(self.finished, ANSWER_TIMEOUT * 4)
+        await self._full_run(BackMsg(rerun_script={"query_string": "", "page_script_hash": ""}))
         if not self.canvas_id:
             raise RuntimeError("the first page has no canvas")
+        if self.layout and self.layout_token and self.told != self.layout_token:
+            await self.canvas_ready()
+            if not self.sidebar:
+                raise RuntimeError("no sidebar after the canvas_ready trigger")
+
+    async def canvas_ready(self) -> None:
+        """What ui/layout.py's component sends once the canvas is laid out: a full rerun with its
+        trigger beside every widget's state."""
+        self.told = self.layout_token
+        trigger = WidgetState(
+            id=TRIGGERS.format(id=self.layout_id),
+            json_trigger_value=json.dumps([{"event": "canvas_ready", "value": True}]),
+        )
+        await self._full_run(BackMsg(rerun_script=self._rerun(trigger)))
+
+    async def _full_run(self, msg: BackMsg) -> None:
+        self.finished = asyncio.get_running_loop().create_future()
+        self.widgets.full_run_started()
+        await self._send(msg)
+        await asyncio.wait_for(self.finished, ANSWER_TIMEOUT * 4)
 
     async def _send(self, msg: BackMsg) -> None:
+        self.sent += 1
         await self.ws.send(msg.SerializeToString())
 
     async def _reader(self) -> None:
@@ -133,14 +261,18 @@ class Participant:
                 msg = ForwardMsg.FromString(raw)
                 kind = msg.WhichOneof("type")
                 self.stats["messages"] += 1
+                self.received += 1
                 if kind == "delta":
                     self._delta(msg)
                 elif kind == "auto_rerun" and self.stats["auto_reruns"] is not None:
                     self._auto_rerun(msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
                 elif kind == "new_session":
                     self.page_hash = msg.new_session.page_script_hash
-                elif kind == "script_finished" and self.finished and not self.finished.done():
-                    self.finished.set_result(time.perf_counter())
+                elif kind == "script_finished":
+                    if msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                        self.widgets.full_run_finished()
+                    if self.finished and not self.finished.done():
+                        self.finished.set_result(time.perf_counter())
         except websockets.ConnectionClosed:
             pass
         except Exception as exc:  # a client bug must show, not hang the run
@@ -150,10 +282,16 @@ class Participant:
         delta = msg.delta
         if delta.WhichOneof("type") != "new_element":
             return
+        if msg.metadata.delta_path and msg.metadata.delta_path[0] == SIDEBAR:
+            self.sidebar += 1
         el = delta.new_element
         kind = el.WhichOneof("type")
+        self.widgets.element(el)
         if kind == "bidi_component" and el.bidi_component.component_name == CANVAS:
             self.canvas_id, self.fragment_id = el.bidi_component.id, delta.fragment_id
+        elif kind == "bidi_component" and el.bidi_component.component_name == LAYOUT:
+            self.layout_id = el.bidi_component.id
+            self.layout_token = json.loads(el.bidi_component.json or "{}").get("await_canvas")
         elif kind == "metric" and el.metric.label == "Prediction":
             if self.waiting is not None and not self.waiting.done():
                 self.waiting.set_result(time.perf_counter())
@@ -166,7 +304,7 @@ class Participant:
         """Send one drawing; seconds until its prediction arrived (None: never)."""
         loop = asyncio.get_running_loop()
         self.waiting, self.finished, self.images = loop.create_future(), loop.create_future(), []
-        self.drawing = value
+        self.widgets.set_json(self.canvas_id, value)
         rerun = self._rerun()
         if self.fragment_id:
             rerun["fragment_id"] = self.fragment_id
@@ -181,9 +319,13 @@ class Participant:
             await asyncio.gather(*(http_get(self.host, self.port, u, self.cookie()) for u in self.images))
         return t1 - t0
 
-    def _rerun(self) -> dict:
-        states = [{"id": self.canvas_id, "json_value": self.drawing}] if self.drawing else []
-        return {"query_string": "", "page_script_hash": self.page_hash, "widget_states": {"widgets": states}}
+    def _rerun(self, *triggers: WidgetState) -> dict:
+        """A rerun as the browser sends it: this page, and the state of every widget it holds."""
+        return {
+            "query_string": "",
+            "page_script_hash": self.page_hash,
+            "widget_states": self.widgets.proto(list(triggers)),
+        }
 
     def _auto_rerun(self, fragment_id: str, interval: float) -> None:
         """A fragment with ``run_every`` (the presence heartbeat): the browser reruns it on a timer."""
@@ -250,11 +392,19 @@ def pct(values: list[float], p: float) -> float:
 
 
 async def run(
-    url: str, pids: list[int], sessions: int, every: float, seconds: float, ramp: float, media: bool, timers: bool
+    url: str,
+    pids: list[int],
+    sessions: int,
+    every: float,
+    seconds: float,
+    ramp: float,
+    media: bool,
+    timers: bool,
+    layout: bool = True,
 ):
     stats = {"messages": 0, "errors": [], "auto_reruns": 0 if timers else None}
-    people = [Participant(i, url, stats, media) for i in range(sessions)]
-    warm = Participant(-1, url, stats, media)  # the first session loads what every session shares
+    people = [Participant(i, url, stats, media, layout) for i in range(sessions)]
+    warm = Participant(-1, url, stats, media, layout)  # the first session loads what every session shares
     await warm.open()
     await warm.stroke(DRAWINGS[0])
     await warm.close()
@@ -279,6 +429,7 @@ async def run(
     latencies, unanswered, sent = [], 0, 0
     cpu0, me0, t0 = sum(cpu_seconds(p) for p in pids), time.process_time(), time.perf_counter()
     messages0, auto0 = stats["messages"], stats["auto_reruns"] or 0
+    sent0, received0 = sum(p.sent for p in live), sum(p.received for p in live)
     end = t0 + seconds
 
     async def loop(p: Participant) -> None:
@@ -299,6 +450,7 @@ async def run(
     wall = time.perf_counter() - t0
     cpu = sum(cpu_seconds(p) for p in pids) - cpu0
     client_cpu = time.process_time() - me0
+    per_minute = 60 / wall / max(1, len(live))
     replicas = sorted({p.replica for p in live if p.replica})
     await asyncio.gather(*(p.close() for p in live), return_exceptions=True)
     return {
@@ -311,6 +463,10 @@ async def run(
         "strokes_per_s": len(latencies) / wall,
         "messages_per_stroke": (stats["messages"] - messages0) / max(1, len(latencies)),
         "auto_reruns_per_s": ((stats["auto_reruns"] or 0) - auto0) / wall,
+        "with_sidebar": sum(1 for p in live if p.sidebar),
+        "widgets_sent": max((len(p.widgets.states) for p in live), default=0),
+        "backmsgs_per_minute": (sum(p.sent for p in live) - sent0) * per_minute,
+        "forwardmsgs_per_minute": (sum(p.received for p in live) - received0) * per_minute,
         "p50": pct(latencies, 50),
         "p95": pct(latencies, 95),
         "p99": pct(latencies, 99),
@@ -351,6 +507,11 @@ def main(argv=None) -> None:
     ap.add_argument("--ramp", type=float, default=None, help="seconds over which sessions open (default 0.1 each)")
     ap.add_argument("--no-media", action="store_true", help="do not fetch the page's images after each stroke")
     ap.add_argument(
+        "--no-layout",
+        action="store_true",
+        help="do not send the layout helper's canvas_ready trigger (no sidebar, no presence heartbeat)",
+    )
+    ap.add_argument(
         "--no-timers", action="store_true", help="do not rerun run_every fragments (the presence heartbeat)"
     )
     args = ap.parse_args(argv)
@@ -375,7 +536,17 @@ def main(argv=None) -> None:
         try:
             urllib.request.urlopen(url + "/", timeout=30).read()  # the first page: caches warm
             r = asyncio.run(
-                run(url, pids, args.sessions, args.every, args.seconds, ramp, not args.no_media, not args.no_timers)
+                run(
+                    url,
+                    pids,
+                    args.sessions,
+                    args.every,
+                    args.seconds,
+                    ramp,
+                    not args.no_media,
+                    not args.no_timers,
+                    not args.no_layout,
+                )
             )
         finally:
             if cleanup:
@@ -392,6 +563,12 @@ def main(argv=None) -> None:
         f"  strokes {r['strokes']}, answered {r['answered']}, unanswered {r['unanswered']}, "
         f"{r['strokes_per_s']:.1f} strokes/s, {r['messages_per_stroke']:.0f} messages per stroke, "
         f"{r['auto_reruns_per_s']:.1f} timed fragment reruns/s"
+    )
+    print(
+        f"  client: {'no layout trigger' if args.no_layout else 'browser-like (layout trigger, every widget state)'}; "
+        f"{r['with_sidebar']} of {r['sessions']} sessions got the sidebar, "
+        f"{r['widgets_sent']} widget states a rerun; per session per minute "
+        f"{r['backmsgs_per_minute']:.1f} reruns sent, {r['forwardmsgs_per_minute']:.0f} messages received"
     )
     print(
         f"  stroke -> prediction p50 {r['p50']:.3f} s, p95 {r['p95']:.3f} s, p99 {r['p99']:.3f} s, max {r['max']:.3f} s"
