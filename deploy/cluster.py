@@ -278,6 +278,14 @@ def wait_healthy(url: str, proc: subprocess.Popen | None = None, log: Path | Non
         time.sleep(0.25)
 
 
+def max_upload_mb() -> int:
+    """Streamlit's upload limit (server.maxUploadSize in .streamlit/config.toml), in MB."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    return int(config["server"]["maxUploadSize"])
+
+
 def render_nginx_conf() -> Path:
     """deploy/nginx.conf with the ports filled in, written into DATA/nginx/."""
     folder = _paths()["nginx"]
@@ -286,6 +294,7 @@ def render_nginx_conf() -> Path:
     servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in REPLICA_PORTS)
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
     conf = conf.replace("@REPLICAS@", servers).replace("@LISTEN@", LISTEN).replace("@NGINX_PORT@", str(NGINX_PORT))
+    conf = conf.replace("@MAX_BODY@", f"{max_upload_mb() + 1}m")  # the upload, with its multipart framing
     out = folder / "nginx.conf"
     out.write_text(conf)
     return out

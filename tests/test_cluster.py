@@ -2,7 +2,8 @@
 loopback ports in a temporary folder by deploy/cluster.py (as `make cluster` does) and stopped
 at the end. A run trained on one replica is seen and loaded on the other; a PostgreSQL restart
 during training loses nothing; a killed replica's browsers reconnect through nginx to the other
-and find their runs; a database that cannot be reached at startup is a message."""
+and find their runs; a database that cannot be reached at startup is a message; a phone-sized
+photo passes nginx."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tests.browser import (
     free_port,
     goto,
     open_tab,
+    read_prediction,
     set_epochs,
     set_training_digits,
     sidebar,
@@ -111,6 +113,37 @@ def train(page, name: str, epochs: int = 1) -> None:
 
 def identity(page) -> list[dict]:
     return [c for c in page.context.cookies() if c["name"] == "ds_id"]
+
+
+def phone_photo() -> bytes:
+    """A 12-megapixel JPEG of a 7, noisy like a phone's sensor: several megabytes."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from tests.test_photo import page as paper_page
+
+    small = Image.fromarray((paper_page() * 255).astype(np.uint8))
+    big = np.asarray(small.resize((4000, 3000), Image.Resampling.BILINEAR)).astype(np.int16)
+    big = np.clip(big + np.random.default_rng(0).normal(0, 8, big.shape), 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(big).save(buf, "JPEG", quality=95)
+    return buf.getvalue()
+
+
+def test_a_phone_sized_photo_is_read_through_nginx(cluster, browser, tmp_path):
+    photo = tmp_path / "seven.jpg"
+    photo.write_bytes(phone_photo())
+    assert 4 * 2**20 < photo.stat().st_size < 13 * 2**20  # over nginx's default body limit, under the app's
+    page = new_page(browser, cluster.url)
+    replica_shown(page)
+    page.get_by_role("tab", name="Upload an image").click()
+    wait_idle(page)
+    page.get_by_test_id("stFileUploader").locator("input[type='file']").first.set_input_files(str(photo))
+    assert read_prediction(page) == "7"
+    assert page.get_by_test_id("stException").count() == 0
+    page.context.close()
 
 
 def test_a_participant_moves_between_replicas_and_keeps_identity_and_runs(cluster, browser):
