@@ -144,3 +144,23 @@ def test_the_presenter_display_reads_from_the_back_of_the_room(browser, app_url)
         > 0.05
     )
     context.close()
+
+
+def test_a_phone_opens_the_sidebar_at_once_and_it_stays_open(browser, app_url):  # noqa: F811
+    """A participant who scans the QR code and opens the sidebar for a nickname at once: the page's
+    own collapse (for tablets and the presenter display) must not close it again."""
+    context = browser.new_context(**SCREENS["phone"])
+    page = context.new_page()
+    goto(page, app_url)
+    page.get_by_test_id("stExpandSidebarButton").tap()
+    heading = sidebar(page).get_by_text("Train a model", exact=True)
+    expect(heading).to_be_in_viewport()
+    page.wait_for_timeout(1500)  # the collapse polled every 0.1 s for 15 s, and closed it
+    expect(heading).to_be_in_viewport()
+    nickname = page.locator(".st-key-nickname input")
+    nickname.scroll_into_view_if_needed()
+    nickname.fill("alice")
+    nickname.press("Enter")
+    wait_idle(page)
+    expect(sidebar(page).get_by_role("button", name="Train", exact=True)).to_be_in_viewport()
+    context.close()

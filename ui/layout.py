@@ -79,9 +79,12 @@ export default function (component) {{
   if (window.__digitStudioCollapsed) return;
   if (!(data.presenter || window.innerWidth <= {NARROW_PX})) return;
   window.__digitStudioCollapsed = true;
+  // Only the sidebar as it first appears: one that came collapsed (a phone) and was then opened
+  // is the person's own doing, and stays open.
   const tryCollapse = (left) => {{
     const bar = document.querySelector('section[data-testid="stSidebar"]');
     const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (bar && bar.dataset.collapsed === "true") return;
     if (bar && bar.dataset.collapsed === "false" && button) button.click();
     else if (left > 0) setTimeout(() => tryCollapse(left - 1), 100);
   }};
