@@ -7,8 +7,9 @@ reaches ``to_mnist`` is white ink on black, like a canvas drawing:
 1. decode with bounded work (JPEG is reduced while it is decoded) to a small working image;
 2. estimate the paper's light (a wide median of a thumbnail) and divide it out, per channel,
    so coloured paper turns white and coloured ink stays ink; a dark board is inverted first;
-3. remove ruled and grid lines: rows (and columns) that are inked along most of their length,
-   once the page's slant is found, are subtracted;
+3. remove ruled and grid lines: rows (and then columns) that are inked along most of their
+   length, once the page's slant is found, are subtracted where the ink is thin across them
+   (a line), not where it is wide (a stroke crossing it keeps its own level: pencil stays whole);
 4. stretch the ink between the paper's noise and the strokes' own darkness (pencil = pen);
 5. keep the digit: the largest stroke and those near it; specks and page edges go.
 """
@@ -231,6 +232,7 @@ def remove_paper(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     return (1.0 - ratio.min(2)).astype(np.float32), (1.0 - light if inverted else light), inverted
 
 
+LINE_THIN = 5  # pixels of the working image: a ruled line is thinner than this, a stroke is not
 LINE_COVER = 0.7  # a row inked along 70 % of its length is a ruled line, not a stroke
 
 
@@ -253,30 +255,59 @@ def _line_levels(ink: np.ndarray, t: float, wander: int = 5) -> tuple[np.ndarray
     return np.clip(level, 0, None), rows
 
 
+def _lengths(level: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """How many pixels of the picture each slanted row crosses."""
+    return np.bincount(rows.ravel(), minlength=level.size)[: level.size]
+
+
+def _page_level(level: np.ndarray, rows: np.ndarray) -> float:
+    """The level of the slanted rows without a line: the paper's own (never exactly 0 once divided
+    out). A low rank, since close rules, widened by their wander, may take half the rows."""
+    crossing = level[_lengths(level, rows) > 0.05 * rows.shape[1]]
+    return float(np.percentile(crossing, 20)) if crossing.size else 0.0
+
+
+def _line_score(level: np.ndarray, rows: np.ndarray) -> float:
+    """How much line ink stands out of the page's own level, summed over the slanted rows, each
+    weighed by its length: at the lines' slant a few rows reach far above the others; at any other
+    slant every row is paper. (The plain sum favours the steepest slant, whose sheared picture has
+    the most rows of paper and the most short rows across the corners.)"""
+    excess = np.clip(level - _page_level(level, rows), 0, None)
+    return float((excess * _lengths(level, rows)).sum() / rows.shape[1])
+
+
 def _slant(ink: np.ndarray) -> float:
     """tan of the angle, within +-8 degrees, at which the most line ink lines up along rows."""
     h, w = ink.shape
     s = min(1.0, 128 / max(h, w))
     small = F.interpolate(torch.from_numpy(ink)[None, None], scale_factor=s, mode="area")[0, 0].numpy()
-    score = lambda deg: float(_line_levels(small, math.tan(math.radians(deg)), wander=1)[0].sum())
+    score = lambda deg: _line_score(*_line_levels(small, math.tan(math.radians(deg)), wander=1))
     best = max(np.arange(-8, 8.01, 1.0), key=score)
     for step in (0.5, 0.25):
         best = max((best - step, best, best + step), key=score)
     return math.tan(math.radians(best))
 
 
-def _row_lines(ink: np.ndarray) -> np.ndarray:
-    """The ink of lines that run (nearly) along the rows of ``ink``, per pixel (H,W)."""
+def _without_row_lines(ink: np.ndarray) -> np.ndarray:
+    """``ink`` without the lines that run (nearly) along its rows, (H,W)."""
     level, rows = _line_levels(ink, _slant(ink))
-    return ndimage.maximum_filter1d(level, 3)[rows]
+    band = ndimage.maximum_filter1d(level, 3)[rows]  # every pixel of the slanted rows a line may take
+    # ... but a line is thin across: only the ink that stands out of what lies above and below it
+    # is the line's. Between two close rules the band holds paper; where a faint stroke crosses a
+    # rule, the stroke's own level stays (a rule's whole level would cut pencil into stripes); and
+    # where a grid's column crosses, the column stays, for the other pass. The page's own level
+    # (paper is never divided out exactly) goes everywhere.
+    thin = ink - ndimage.grey_opening(ink, size=(LINE_THIN, 1))
+    lines = np.minimum(band, _page_level(level, rows) + thin)
+    # Where a stroke crosses a line it is darker than the line: keep it whole.
+    return np.where(ink > 2 * lines, ink, np.clip(ink - lines, 0, 1))
 
 
 def remove_lines(ink: np.ndarray) -> np.ndarray:
-    """Ruled lines and grid lines removed: those along the rows and those along the columns,
-    both found on the same ink (one pass would cut the other's lines into dashes)."""
-    lines = np.maximum(_row_lines(ink), _row_lines(np.ascontiguousarray(ink.T)).T)
-    # Where a stroke crosses a line it is darker than the line: keep it whole.
-    return np.where(ink > 2 * lines, ink, np.clip(ink - lines, 0, 1)).astype(np.float32)
+    """Ruled lines and grid lines removed: first those along the rows, then those along the
+    columns (a grid's columns stand out across the rows, so the first pass leaves them whole)."""
+    out = _without_row_lines(ink)
+    return np.ascontiguousarray(_without_row_lines(np.ascontiguousarray(out.T)).T, dtype=np.float32)
 
 
 MIN_CONTRAST = 0.1  # strokes must be at least this much darker than the paper (10 %)

@@ -1,6 +1,7 @@
 """Photos of paper: each cleaning step on pictures whose answer is known, and bounded decoding."""
 
 import io
+import math
 
 import numpy as np
 import pytest
@@ -109,6 +110,30 @@ def test_a_digit_on_ruled_paper_reads_as_on_plain_paper(white, net, grid):
     x = read(rgb, fmt="JPEG", quality=85)
     assert np.abs(x - white).mean() < 0.04
     assert model.predict_proba(net, x).argmax() == 7
+
+
+@pytest.mark.parametrize("degrees", [-6.0, -2.0, 0.0, 3.0, 7.0])
+def test_the_slant_of_ruled_lines_is_found_over_the_pages_own_level(degrees):
+    # Paper divided out is never exactly 0: an even level as strong as faint, thin rules (and a
+    # margin across them) must not pull the slant to the steepest one tried.
+    lines = ruled(step=20, width=1, slant=-math.tan(math.radians(degrees)))
+    ink = 0.1 + 0.1 * lines
+    ink[:, 40:43] = 0.6  # a margin line
+    found = math.degrees(math.atan(photo._slant(ink.astype(np.float32))))
+    assert abs(found - degrees) <= 0.75
+
+
+@pytest.mark.parametrize("grid", [False, True], ids=["lined", "squared"])
+def test_a_faint_pencil_seven_on_ruled_paper_reads_as_a_pen_seven(net, grid):
+    # Graphite lies thin on the paper: the rule shows through the stroke, which is then barely
+    # darker than the rule; subtracting the rule alone would cut the 7 into stripes.
+    rules = page(ink=(0.5, 0.65, 0.9), mask=ruled(step=18, width=3, grid=grid))
+    seven = seven_mask()[..., None]
+    pen = read(rules * (1 - seven) + 0.05 * seven, fmt="JPEG", quality=85)
+    thin = 0.6 * seven  # the pencil covers 60 % of the paper under it
+    pencil = read(rules * (1 - thin) + 0.45 * thin, fmt="JPEG", quality=85)
+    assert np.abs(pencil - pen).mean() < 0.05
+    assert model.predict_proba(net, pencil).argmax() == 7
 
 
 def test_specks_and_a_far_off_mark_are_not_the_digit(white):
