@@ -240,6 +240,7 @@ def replica_env(number: int, db_url: str) -> dict[str, str]:
         **os.environ,
         "DIGIT_STUDIO_DB": db_url,
         "DIGIT_STUDIO_REPLICA": str(number),
+        "DIGIT_STUDIO_JOIN_PORT": str(NGINX_PORT),  # the board's join address: nginx, not this replica
         PASSCODE_ENV: passcode(),
         "DIGIT_STUDIO_TRAIN_SLOTS": os.environ.get("DIGIT_STUDIO_TRAIN_SLOTS") or str(slots),
         # One secret for every replica: a cookie Streamlit signs on one is valid on the others.

@@ -146,6 +146,19 @@ def test_a_phone_sized_photo_is_read_through_nginx(cluster, browser, tmp_path):
     page.context.close()
 
 
+def test_the_board_tells_the_room_to_join_through_nginx(cluster, browser):
+    """The join address on the board is nginx's port, not the replica's (which listens on loopback)."""
+    nginx_port = cluster.url.rstrip("/").rsplit(":", 1)[1]
+    board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    board.goto(f"{cluster.url}/room")
+    board.get_by_role("heading", name="Join").wait_for(timeout=90_000)
+    address = board.locator(".st-key-join_address")
+    address.wait_for(timeout=30_000)
+    shown_url = address.inner_text().replace("\u200b", "").strip()  # ui/text.py keeps it from becoming a link
+    assert re.fullmatch(rf"http://[\d.]+:{nginx_port}/", shown_url), shown_url
+    board.context.close()
+
+
 def test_a_participant_moves_between_replicas_and_keeps_identity_and_runs(cluster, browser):
     # A run trained through replica 1 is listed and loadable through replica 2.
     a = new_page(browser, cluster.replica(1))

@@ -1,10 +1,12 @@
 """The room under AppTest: nicknames, teaching (Right / Wrong, it is a ...), the sharing switches,
 room accuracy in the Training tab, and the board page with the presenter's controls."""
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import store
@@ -127,6 +129,10 @@ def test_the_board_shows_the_room_and_the_presenter_runs_a_round(app, monkeypatc
     board = app(board=True)
     assert any(m.label == "Shared drawings" and m.value == "1" for m in board.metric)
     assert not any(h.value == "Presenter" for h in board.header)  # a participant sees no controls
+    monkeypatch.setenv("DIGIT_STUDIO_JOIN_PORT", "8500")  # behind nginx (make cluster)
+    assert re.fullmatch(r"http://[\d.]+:8500/", room.join_url(None))
+    monkeypatch.setenv("DIGIT_STUDIO_JOIN_PORT", "80; <b>")  # not a port: this server's own
+    assert room.join_url(None).endswith(f":{st.get_option('server.port')}/")
     monkeypatch.setenv("DIGIT_STUDIO_JOIN_URL", "http://studio.example:8501/")
     room.feed().invalidate()
     presenter = app(board=True, presenter=True)

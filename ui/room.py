@@ -25,6 +25,9 @@ from ui import access, state, text
 
 REFRESH = 2.0  # seconds: how often the board redraws, and the age of the data it shows at most
 JOIN_ENV = "DIGIT_STUDIO_JOIN_URL"
+# Behind a proxy on this machine (make cluster: nginx), the port participants open instead of
+# this process's own, which listens on loopback only.
+JOIN_PORT_ENV = "DIGIT_STUDIO_JOIN_PORT"
 LATEST = 12  # shared drawings shown on the board
 ONLINE_WITHIN = 60.0  # seconds: a session that said "still here" this recently is online
 
@@ -100,7 +103,7 @@ def lan_address() -> str:
 
 def join_url(runs_store: store.Store | None) -> str:
     """What participants open: the presenter's setting, else $DIGIT_STUDIO_JOIN_URL, else this
-    server's LAN address and port."""
+    server's LAN address and port ($DIGIT_STUDIO_JOIN_PORT where a proxy in front has its own)."""
     chosen = ""
     if runs_store is not None:
         try:
@@ -110,7 +113,8 @@ def join_url(runs_store: store.Store | None) -> str:
     chosen = chosen or os.environ.get(JOIN_ENV, "").strip()
     if chosen:
         return chosen
-    port = st.get_option("server.port")
+    port = os.environ.get(JOIN_PORT_ENV, "").strip()
+    port = int(port) if port.isdigit() and 0 < int(port) < 65536 else st.get_option("server.port")
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
     return f"http://{lan_address()}:{port}/" + (f"{base}/" if base else "")
 
