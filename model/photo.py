@@ -318,15 +318,31 @@ def _noise_floor(ink: np.ndarray) -> float:
     return med + 6 * 1.4826 * float(np.median(np.abs(ink - med))) + 0.03
 
 
+def _local_level(ink: np.ndarray) -> np.ndarray:
+    """What is left of the paper at every pixel (H,W): a low rank (30th percentile) of a wide
+    window of a thumbnail, as for the paper's light; strokes take less than 70 % of such a window."""
+    h, w = ink.shape
+    s = THUMB / max(h, w)
+    small = _resize(ink[..., None], (max(3, round(h * s)), max(3, round(w * s))), "area")
+    k = max(3, round(0.25 * max(small.shape[:2])) | 1)
+    level = ndimage.percentile_filter(small, 30, size=(k, k, 1), mode="reflect")
+    level = ndimage.uniform_filter(level, size=(3, 3, 1), mode="nearest")
+    return _resize(level, (h, w), "bilinear")[..., 0]
+
+
 def keep_digit(ink: np.ndarray) -> np.ndarray:
     """The strongest stroke and the strokes near it; specks, page edges and far-off marks go.
 
-    Strokes are the connected parts of the ink above the paper's noise, weighed by ink squared
+    Strokes are the connected parts of the ink above what is left of the paper and its noise,
+    weighed by ink squared
     (a faint shadow's edge is wide but weighs little). Parts that touch the picture's edge lose
     to a comparable part inside it: the digit is what was photographed, not the desk.
     """
     h, w = ink.shape
     smooth = ndimage.uniform_filter(ink, 3)  # dither, sensor noise and pencil grain average out
+    # What a shadow's edge leaves of the paper is wide and smooth: over half the page it raised
+    # the noise floor above faint pencil, which then had no stroke left. Strokes stand out of it.
+    smooth = np.clip(smooth - _local_level(smooth), 0, None)
     strokes = smooth > max(_noise_floor(smooth), 0.2 * float(smooth.max(initial=0)))
     joined = ndimage.binary_dilation(strokes, iterations=2)  # small gaps in a stroke
     labels, n = ndimage.label(joined, structure=np.ones((3, 3)))

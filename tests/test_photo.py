@@ -136,6 +136,18 @@ def test_a_faint_pencil_seven_on_ruled_paper_reads_as_a_pen_seven(net, grid):
     assert model.predict_proba(net, pencil).argmax() == 7
 
 
+def test_a_faint_seven_beside_what_a_shadows_edge_leaves_is_kept():
+    # Dividing the light out leaves a wide, smooth band of "ink" along a shadow's edge; over half
+    # the page it must not lift the noise floor above a faint pencil stroke.
+    seven = np.asarray(Image.fromarray((seven_mask() * 255).astype(np.uint8)).resize((256, 192)), np.float32) / 255
+    yy, xx = np.mgrid[:192, :256] / np.array([192, 256])[:, None, None]
+    band = 0.2 / (1 + np.exp(-((xx + 0.5 * yy) - 0.9) * 12))
+    noise = np.random.default_rng(0).normal(0, 0.02, seven.shape)
+    kept = photo.keep_digit((np.maximum(0.3 * seven, band) + noise).astype(np.float32))
+    assert (kept[seven > 0.5] > 0).mean() > 0.95
+    assert (kept[seven < 0.05] > 0).mean() < 0.05
+
+
 def test_specks_and_a_far_off_mark_are_not_the_digit(white):
     mask = seven_mask()
     mask[20:23, 370:373] = 1  # a speck of dust far off
