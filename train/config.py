@@ -94,6 +94,11 @@ def _shown(value) -> str:
     return text if len(text) <= SHOWN_LEN else text[: SHOWN_LEN - 1] + "…"
 
 
+def _why(exc: Exception) -> str:
+    """An error's reason for a note that already quotes the value: without its "; got ..." part."""
+    return str(exc).split("; got ")[0]
+
+
 def _choice(name: str, value, options: tuple[str, ...]) -> None:
     if value not in options:
         raise ValueError(f"{name} must be one of {', '.join(options)}; got {_shown(value)}")
@@ -171,7 +176,7 @@ def config_from_strings(params: dict[str, str], base: TrainConfig | None = None)
         try:
             parsed[f.name] = _parse(str(f.type), texts[f.name].strip())
         except (ValueError, OverflowError) as exc:
-            notes.append(f"{f.name}={_shown(texts[f.name])} ignored ({exc}); kept {getattr(base, f.name)!r}")
+            notes.append(f"{f.name}={_shown(texts[f.name])} ignored ({_why(exc)}); kept {getattr(base, f.name)!r}")
     try:
         return base.replace(**parsed), notes  # together: epochs and batch size are only limited jointly
     except ValueError:
@@ -186,7 +191,7 @@ def config_from_strings(params: dict[str, str], base: TrainConfig | None = None)
                 failed[name] = exc
         pending = {name: parsed[name] for name in failed}
     for name, exc in failed.items():
-        notes.append(f"{name}={_shown(texts[name])} ignored ({exc}); kept {getattr(cfg, name)!r}")
+        notes.append(f"{name}={_shown(texts[name])} ignored ({_why(exc)}); kept {getattr(cfg, name)!r}")
     return cfg, notes
 
 
