@@ -146,3 +146,11 @@ def test_the_board_shows_the_room_and_the_presenter_runs_a_round(app, monkeypatc
     (d,) = s.drawings()
     presenter.button(key=f"drawing_delete_{d.id}").click().run()
     assert s.drawings() == [] and len(s.drawings(archived=True)) == 1
+
+
+def test_the_board_counts_participants_online_not_the_presenter(app, monkeypatch):
+    monkeypatch.setenv("DIGIT_STUDIO_PRESENTER_PASSCODE", "correct horse")
+    someone = app()
+    app(board=True, presenter=True)
+    online = {p["id"] for p in the_store().online()}
+    assert someone.session_state["owner"] in online and PRESENTER.owner not in online

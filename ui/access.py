@@ -134,6 +134,8 @@ def _note_seen() -> None:
     import time
 
     ss = st.session_state
+    if ss.is_presenter and passcode():
+        return  # the board's "Online" counts participants; the presenter runs the room
     runs = state.store_or_none()
     if runs is None or time.time() - ss.seen_at < SEEN_EVERY:
         return
