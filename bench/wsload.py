@@ -435,7 +435,8 @@ async def run(
     async def loop(p: Participant) -> None:
         nonlocal unanswered, sent
         rng = random.Random(p.index)
-        await asyncio.sleep(rng.uniform(0, every))
+        first = t0 + rng.uniform(0, every)  # a random phase; past the end (a long --every): no stroke
+        await asyncio.sleep(max(0.0, min(first, end) - time.perf_counter()))
         while time.perf_counter() < end:
             started = time.perf_counter()
             sent += 1
@@ -444,6 +445,8 @@ async def run(
                 unanswered += 1
             else:
                 latencies.append(took)
+            if started + every >= end:
+                break  # no idle wait after the last stroke: it would dilute strokes/s and cores
             await asyncio.sleep(max(0.0, every - (time.perf_counter() - started)))
 
     await asyncio.gather(*(loop(p) for p in live))
