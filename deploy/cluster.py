@@ -301,6 +301,34 @@ def render_nginx_conf() -> Path:
     return out
 
 
+COMPOSE_APP_PORT = 8501  # each app container's port in the Docker Compose example (README)
+
+
+def compose_nginx_conf(replicas: int = 2) -> str:
+    """deploy/nginx.conf for the README's Docker Compose example: services app1..appN on
+    COMPOSE_APP_PORT, nginx's port on all interfaces, and every path absolute, since the nginx
+    image runs with its prefix in /etc/nginx/, where no tmp/ folder exists to create temp paths in."""
+    servers = "\n".join(
+        f"        server app{n}:{COMPOSE_APP_PORT} max_fails=1 fail_timeout=5s;" for n in range(1, replicas + 1)
+    )
+    conf = "# Rendered for Docker Compose by `python -m deploy.cluster compose-nginx`.\n"
+    conf += (ROOT / "deploy" / "nginx.conf").read_text()
+    conf = conf.replace("@REPLICAS@", servers).replace("@LISTEN@", "0.0.0.0").replace("@NGINX_PORT@", str(NGINX_PORT))
+    conf = conf.replace("@MAX_BODY@", f"{max_upload_mb() + 1}m")
+    for old, new in [
+        ("pid nginx.pid;", "pid /tmp/nginx.pid;"),
+        ("error_log error.log warn;", "error_log /dev/stderr warn;"),
+        *(
+            (f"_temp_path tmp/{kind};", f"_temp_path /tmp/nginx-{kind};")
+            for kind in ("body", "proxy", "fastcgi", "uwsgi", "scgi")
+        ),
+    ]:
+        if old not in conf:
+            raise ClusterError(f"deploy/nginx.conf has no {old!r} line to make absolute for Docker Compose")
+        conf = conf.replace(old, new)
+    return conf
+
+
 def start_nginx() -> None:
     folder = _paths()["nginx"]
     conf = render_nginx_conf()
@@ -442,6 +470,7 @@ def main(argv: list[str]) -> int:
         "restart-db": lambda: restart_db(_paths()["pg"], _paths()["logs"] / "postgresql.log"),
         "kill-replica": lambda: kill_replica(int(argv[1])),
         "start-replica": lambda: start_replica(int(argv[1]), pg_url(_paths()["pg"], PG_PORT)),
+        "compose-nginx": lambda: print(compose_nginx_conf(int(argv[1]) if len(argv) > 1 else 2), end=""),
     }
     if not argv or argv[0] not in commands:
         print(f"usage: python -m deploy.cluster {{{','.join(commands)}}}", file=sys.stderr)

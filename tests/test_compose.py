@@ -1,0 +1,39 @@
+"""The Docker Compose example's nginx configuration (README), rendered by
+`python -m deploy.cluster compose-nginx`, passes `nginx -t` the way the nginx image runs it: with
+its prefix in a folder that has no tmp/ in it (no Docker here, so the app services are 127.0.0.1).
+deploy/nginx.conf as make cluster fills it fails there: its temp paths are relative to a prefix in
+which deploy/cluster.py makes tmp/ first ("mkdir() .../tmp/body failed")."""
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from deploy import cluster
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_compose_nginx_conf_passes_nginx_t_in_a_bare_prefix(tmp_path):
+    exe = cluster.nginx_bin()
+    if not exe:
+        pytest.skip("nginx is not installed (make cluster-deps)")
+    conf = cluster.compose_nginx_conf(3)
+    assert "@" not in re.sub(r"#.*", "", conf)  # every placeholder filled
+    assert [f"app{n}:8501" for n in (1, 2, 3)] == re.findall(r"server (app\d:\d+)", conf)
+    assert f"client_max_body_size {cluster.max_upload_mb() + 1}m;" in conf
+    local = re.sub(r"server app\d:8501", "server 127.0.0.1:8501", conf)  # names only Compose resolves
+    (tmp_path / "nginx.conf").write_text(local)
+    run = subprocess.run(
+        [exe, "-p", f"{tmp_path}/", "-c", str(tmp_path / "nginx.conf"), "-t"], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+
+
+def test_the_readme_compose_example_uses_the_rendered_conf():
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("# docker-compose.yml", 1)[1].split("```", 1)[0]
+    assert "python -m deploy.cluster compose-nginx > nginx.compose.conf" in readme
+    assert "./nginx.compose.conf:/etc/nginx/nginx.conf:ro" in block
+    assert f"--server.port {cluster.COMPOSE_APP_PORT}" in block
