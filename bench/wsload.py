@@ -206,7 +206,7 @@ class Participant:
         self.finished: asyncio.Future | None = None
         self.images: list[str] = []
         self.replica = ""
-        self.timers: dict[str, asyncio.Task] = {}  # fragment id -> its auto-rerun (run_every)
+        self.timers: dict[str, tuple[float, asyncio.Task]] = {}  # fragment id -> its run_every timer
 
     def cookie(self) -> str:
         return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -266,6 +266,8 @@ class Participant:
                     self._delta(msg)
                 elif kind == "auto_rerun" and self.stats["auto_reruns"] is not None:
                     self._auto_rerun(msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
+                elif kind == "stop_auto_rerun":
+                    self._stop_auto_rerun(msg.stop_auto_rerun.fragment_ids)
                 elif kind == "new_session":
                     self.page_hash = msg.new_session.page_script_hash
                 elif kind == "script_finished":
@@ -328,23 +330,32 @@ class Participant:
         }
 
     def _auto_rerun(self, fragment_id: str, interval: float) -> None:
-        """A fragment with ``run_every`` (the presence heartbeat): the browser reruns it on a timer."""
-        if fragment_id in self.timers or interval <= 0:
+        """A fragment with ``run_every`` (the presence heartbeat): the browser reruns it on a timer,
+        a ``setInterval`` that sends whether or not a script is running (Streamlit's App.tsx,
+        ``handleAutoRerun``); the same interval again keeps the timer, a new one replaces it."""
+        old = self.timers.get(fragment_id)
+        if old is not None and old[0] == interval:
+            return
+        self._stop_auto_rerun([fragment_id])
+        if interval <= 0:
             return
 
         async def tick() -> None:
             while True:
                 await asyncio.sleep(interval)
-                busy = self.waiting is not None and not self.waiting.done()
-                if not busy:  # the browser waits for a running script too
-                    self.stats["auto_reruns"] += 1
-                    await self._send(BackMsg(rerun_script={**self._rerun(), "fragment_id": fragment_id}))
+                self.stats["auto_reruns"] += 1
+                await self._send(BackMsg(rerun_script={**self._rerun(), "fragment_id": fragment_id}))
 
-        self.timers[fragment_id] = asyncio.get_running_loop().create_task(tick())
+        self.timers[fragment_id] = (interval, asyncio.get_running_loop().create_task(tick()))
+
+    def _stop_auto_rerun(self, fragment_ids) -> None:
+        for fragment_id in fragment_ids:
+            timer = self.timers.pop(fragment_id, None)
+            if timer is not None:
+                timer[1].cancel()
 
     async def close(self) -> None:
-        for task in self.timers.values():
-            task.cancel()
+        self._stop_auto_rerun(list(self.timers))
         if self.ws is not None:
             await self.ws.close()
 

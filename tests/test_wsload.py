@@ -129,3 +129,32 @@ def test_a_session_gets_the_sidebar_and_every_stroke_its_prediction(tmp_path):
     assert any(k.endswith("-model_key") for k in p.widgets.states)
     assert any(k.endswith("-nickname") for k in p.widgets.states)
     assert all(a is not None for a in answers)
+
+
+def test_run_every_timers_follow_the_server_as_the_frontend_does():
+    """One timer per fragment (the same interval again keeps it, a new one replaces it), stopped by
+    stop_auto_rerun; each tick sends the fragment's rerun with every widget state."""
+    p = wsload.Participant(0, "http://127.0.0.1:1", {"messages": 0, "errors": [], "auto_reruns": 0}, media=False)
+    sent = []
+
+    async def send(msg):
+        sent.append(msg)
+
+    async def scenario():
+        p._send = send
+        p.widgets.element(element("checkbox", id="toggle", type=1))
+        p._auto_rerun("presence", 0.01)
+        first = p.timers["presence"][1]
+        p._auto_rerun("presence", 0.01)
+        assert p.timers["presence"][1] is first
+        await asyncio.sleep(0.05)
+        p._auto_rerun("presence", 0.02)
+        assert p.timers["presence"][1] is not first
+        await asyncio.sleep(0)
+        assert first.cancelled()
+        p._stop_auto_rerun(["presence"])
+        assert not p.timers
+
+    asyncio.run(scenario())
+    assert sent and all(m.rerun_script.fragment_id == "presence" for m in sent)
+    assert {w.id for w in sent[0].rerun_script.widget_states.widgets} == {"toggle"}
