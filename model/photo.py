@@ -6,7 +6,8 @@ reaches ``to_mnist`` is white ink on black, like a canvas drawing:
 
 1. decode with bounded work (JPEG is reduced while it is decoded) to a small working image;
 2. estimate the paper's light (a wide median of a thumbnail) and divide it out, per channel,
-   so coloured paper turns white and coloured ink stays ink; a dark board is inverted first;
+   so coloured paper turns white and coloured ink stays ink; on a dark board, chalk's rise over
+   the board's light, relative to it, is the ink;
 3. remove ruled and grid lines: rows (and then columns) that are inked along most of their
    length, once the page's slant is found, are subtracted where the ink is thin across them
    (a line), not where it is wide (a stroke crossing it keeps its own level: pencil stays whole);
@@ -226,10 +227,16 @@ def remove_paper(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     """Ink (H,W) in [0,1] with the paper divided out; also the paper's light and the polarity."""
     inverted = light_on_dark(rgb)
     if inverted:
-        rgb = 1.0 - rgb
+        # Chalk is light on a dark board, both lit by the same light: the chalk's brightness
+        # over the board's, relative to the board's, is the same in the light and in the shade
+        # (1 - rgb divided by its own light would keep the light's gradient in the strokes).
+        board = paper_light(rgb, dark_ink=False)
+        rise = ((rgb - board) / np.maximum(board, 0.02)).mean(2)
+        top = max(float(np.percentile(rise, 99.5)), 0.5)  # the strokes' brightness, not the noise's
+        return np.clip(rise / top, 0, 1).astype(np.float32), board, inverted
     light = paper_light(rgb)
     ratio = np.clip(rgb / np.maximum(light, 0.03), 0, 1)
-    return (1.0 - ratio.min(2)).astype(np.float32), (1.0 - light if inverted else light), inverted
+    return (1.0 - ratio.min(2)).astype(np.float32), light, inverted
 
 
 LINE_THIN = 5  # pixels of the working image: a ruled line is thinner than this, a stroke is not

@@ -136,6 +136,18 @@ def test_a_faint_pencil_seven_on_ruled_paper_reads_as_a_pen_seven(net, grid):
     assert model.predict_proba(net, pencil).argmax() == 7
 
 
+def test_chalk_on_a_board_lit_unevenly_comes_out_even():
+    # The light falls on chalk and board alike: 1 - rgb divided by its own light keeps the
+    # light's gradient in the strokes (bright where lit, dim in the shade); the board's does not.
+    yy, xx = np.mgrid[:H, :W] / np.array([H, W])[:, None, None]
+    light = 1.1 - 0.7 * xx * (0.6 + 0.4 * yy)  # bright top left, dim bottom right
+    rgb = page(paper=(0.12, 0.2, 0.15), ink=(0.92, 0.92, 0.9), light=light).astype(np.float32)
+    ink, _, inverted = photo.remove_paper(rgb)
+    stroke = ink[seven_mask() > 0.95]
+    assert inverted
+    assert np.percentile(stroke, 5) > 0.9 * np.percentile(stroke, 95)
+
+
 def test_a_faint_seven_beside_what_a_shadows_edge_leaves_is_kept():
     # Dividing the light out leaves a wide, smooth band of "ink" along a shadow's edge; over half
     # the page it must not lift the noise floor above a faint pencil stroke.
