@@ -195,6 +195,17 @@ def test_a_participant_moves_between_replicas_and_keeps_identity_and_runs(cluste
     assert page.get_by_test_id("stException").count() == 0
     page.context.close()
 
+    # `make cluster` again brings the killed replica back and leaves what runs alone.
+    pids = {f.name: f.read_text() for f in (cluster.folder / "run").glob("*.pid")}
+    assert pids  # the other replica's
+    cluster.do("start")
+    killed = int(first.split()[1])
+    back = new_page(browser, cluster.replica(killed))
+    assert replica_shown(back) == first
+    back.context.close()
+    now = {f.name: f.read_text() for f in (cluster.folder / "run").glob("*.pid")}
+    assert f"replica-{killed}.pid" in now and {k: v for k, v in now.items() if k != f"replica-{killed}.pid"} == pids
+
 
 def test_a_postgresql_restart_during_training_loses_no_finished_run(cluster, browser):
     s = cluster.store()
