@@ -22,4 +22,5 @@ page = st.navigation(
 )
 page.run()
 layout.replica_caption()
+layout.pin_replica()
 state.record_run_time(time.perf_counter() - started)

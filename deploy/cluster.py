@@ -287,15 +287,36 @@ def max_upload_mb() -> int:
     return int(config["server"]["maxUploadSize"])
 
 
+def fill_nginx_conf(servers: list[str], listen: str) -> str:
+    """deploy/nginx.conf filled in for app replicas at ``servers`` (host:port, replica 1 first):
+    the hashed pool for new browsers, and per replica a pool of it with the others as backups,
+    for browsers whose cookie names it (ui/layout.py writes "r<n>")."""
+    line = "        server {} max_fails=1 fail_timeout=5s{};"
+    pool = "\n".join(line.format(s, "") for s in servers)
+    routes = "\n".join(f'        "r{n}" ds_r{n};' for n in range(1, len(servers) + 1))
+    pinned = ""
+    for n, own in enumerate(servers, start=1):
+        rest = "".join("\n" + line.format(s, " backup") for s in servers if s != own)
+        pinned += f"\n    upstream ds_r{n} {{\n{line.format(own, '')}{rest}\n    }}"
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    for key, value in {
+        "@REPLICAS@": pool,
+        "@ROUTES@": routes,
+        "@PINNED@": pinned,
+        "@LISTEN@": listen,
+        "@NGINX_PORT@": str(NGINX_PORT),
+        "@MAX_BODY@": f"{max_upload_mb() + 1}m",  # the upload, with its multipart framing
+    }.items():
+        conf = conf.replace(key, value)
+    return conf
+
+
 def render_nginx_conf() -> Path:
     """deploy/nginx.conf with the ports filled in, written into DATA/nginx/."""
     folder = _paths()["nginx"]
     for sub in ("tmp",):
         (folder / sub).mkdir(parents=True, exist_ok=True)
-    servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in REPLICA_PORTS)
-    conf = (ROOT / "deploy" / "nginx.conf").read_text()
-    conf = conf.replace("@REPLICAS@", servers).replace("@LISTEN@", LISTEN).replace("@NGINX_PORT@", str(NGINX_PORT))
-    conf = conf.replace("@MAX_BODY@", f"{max_upload_mb() + 1}m")  # the upload, with its multipart framing
+    conf = fill_nginx_conf([f"127.0.0.1:{port}" for port in REPLICA_PORTS], LISTEN)
     out = folder / "nginx.conf"
     out.write_text(conf)
     return out
@@ -308,13 +329,8 @@ def compose_nginx_conf(replicas: int = 2) -> str:
     """deploy/nginx.conf for the README's Docker Compose example: services app1..appN on
     COMPOSE_APP_PORT, nginx's port on all interfaces, and every path absolute, since the nginx
     image runs with its prefix in /etc/nginx/, where no tmp/ folder exists to create temp paths in."""
-    servers = "\n".join(
-        f"        server app{n}:{COMPOSE_APP_PORT} max_fails=1 fail_timeout=5s;" for n in range(1, replicas + 1)
-    )
     conf = "# Rendered for Docker Compose by `python -m deploy.cluster compose-nginx`.\n"
-    conf += (ROOT / "deploy" / "nginx.conf").read_text()
-    conf = conf.replace("@REPLICAS@", servers).replace("@LISTEN@", "0.0.0.0").replace("@NGINX_PORT@", str(NGINX_PORT))
-    conf = conf.replace("@MAX_BODY@", f"{max_upload_mb() + 1}m")
+    conf += fill_nginx_conf([f"app{n}:{COMPOSE_APP_PORT}" for n in range(1, replicas + 1)], "0.0.0.0")
     for old, new in [
         ("pid nginx.pid;", "pid /tmp/nginx.pid;"),
         ("error_log error.log warn;", "error_log /dev/stderr warn;"),

@@ -29,6 +29,8 @@ from tests.browser import (
     streamlit_server,
     wait_idle,
 )
+from tests.test_photo import encode
+from tests.test_photo import page as paper_page
 from tests.test_roles_browser import pick_run
 
 pytestmark = [pytest.mark.cluster, pytest.mark.integration, pytest.mark.browser]
@@ -122,8 +124,6 @@ def phone_photo() -> bytes:
     import numpy as np
     from PIL import Image
 
-    from tests.test_photo import page as paper_page
-
     small = Image.fromarray((paper_page() * 255).astype(np.uint8))
     big = np.asarray(small.resize((4000, 3000), Image.Resampling.BILINEAR)).astype(np.int16)
     big = np.clip(big + np.random.default_rng(0).normal(0, 8, big.shape), 0, 255).astype(np.uint8)
@@ -159,7 +159,7 @@ def test_the_board_tells_the_room_to_join_through_nginx(cluster, browser):
     board.context.close()
 
 
-def test_a_participant_moves_between_replicas_and_keeps_identity_and_runs(cluster, browser):
+def test_a_participant_moves_between_replicas_and_keeps_identity_and_runs(cluster, browser, tmp_path):
     # A run trained through replica 1 is listed and loadable through replica 2.
     a = new_page(browser, cluster.replica(1))
     assert replica_shown(a) == "replica 1"
@@ -193,7 +193,6 @@ def test_a_participant_moves_between_replicas_and_keeps_identity_and_runs(cluste
     pick_run(page, run.id)
     page.get_by_text(f"Run #{run.id} is yours.").first.wait_for(timeout=30_000)
     assert page.get_by_test_id("stException").count() == 0
-    page.context.close()
 
     # `make cluster` again brings the killed replica back and leaves what runs alone.
     pids = {f.name: f.read_text() for f in (cluster.folder / "run").glob("*.pid")}
@@ -205,6 +204,19 @@ def test_a_participant_moves_between_replicas_and_keeps_identity_and_runs(cluste
     back.context.close()
     now = {f.name: f.read_text() for f in (cluster.folder / "run").glob("*.pid")}
     assert f"replica-{killed}.pid" in now and {k: v for k, v in now.items() if k != f"replica-{killed}.pid"} == pids
+
+    # The browser that moved still reaches its own session with an upload (an HTTP request beside
+    # its WebSocket), although its first replica is back: its routing cookie names where it is now.
+    assert [c["value"] for c in page.context.cookies() if c["name"] == "ds_replica"] == [f"r{other.split()[1]}"]
+    photo = tmp_path / "seven.png"
+    photo.write_bytes(encode(paper_page()))
+    open_tab(page, "Draw")
+    page.get_by_role("tab", name="Upload an image").click()
+    wait_idle(page)
+    page.get_by_test_id("stFileUploader").locator("input[type='file']").first.set_input_files(str(photo))
+    assert read_prediction(page) == "7"
+    assert page.get_by_text(other, exact=True).count() == 1
+    page.context.close()
 
 
 def test_a_postgresql_restart_during_training_loses_no_finished_run(cluster, browser):

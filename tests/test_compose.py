@@ -21,7 +21,9 @@ def test_the_compose_nginx_conf_passes_nginx_t_in_a_bare_prefix(tmp_path):
         pytest.skip("nginx is not installed (make cluster-deps)")
     conf = cluster.compose_nginx_conf(3)
     assert "@" not in re.sub(r"#.*", "", conf)  # every placeholder filled
-    assert [f"app{n}:8501" for n in (1, 2, 3)] == re.findall(r"server (app\d:\d+)", conf)
+    pool = conf.split("upstream digit_studio {", 1)[1].split("}", 1)[0]
+    assert [f"app{n}:8501" for n in (1, 2, 3)] == re.findall(r"server (app\d:\d+)", pool)
+    assert re.search(r"upstream ds_r3 \{\s*server app3:8501[^;]*;\s*server app1:8501[^;]*backup;", conf)
     assert f"client_max_body_size {cluster.max_upload_mb() + 1}m;" in conf
     local = re.sub(r"server app\d:8501", "server 127.0.0.1:8501", conf)  # names only Compose resolves
     (tmp_path / "nginx.conf").write_text(local)

@@ -144,6 +144,28 @@ def toggle() -> None:
         st.caption(note)
 
 
+REPLICA_COOKIE = "ds_replica"  # deploy/nginx.conf routes a browser by it; "r<n>" names replica n
+
+
+def pin_replica() -> None:
+    """In a cluster, name this replica in the browser's routing cookie, once per session, so that
+    nginx sends its uploads and downloads where its session lives. After a failover the cookie
+    still named the replica that had died; once that one was back, the browser's uploads went to
+    it, a server that does not know the session, and failed."""
+    number = os.environ.get(REPLICA_ENV, "")
+    ss = st.session_state
+    if not number.isdigit() or ss.get("_replica_pinned"):
+        return
+    ss._replica_pinned = True
+    route = f"r{int(number)}"  # digits only: nothing from the request goes into the script
+    if st.context.cookies.get(REPLICA_COOKIE) != route:
+        st.html(
+            f"<script>document.cookie = '{REPLICA_COOKIE}={route}; Path=/; Max-Age=2592000; SameSite=Lax';</script>",
+            unsafe_allow_javascript=True,
+            width=1,
+        )
+
+
 def replica_caption() -> None:
     """In a cluster, which replica served this page ("replica 1"), in small print at its foot."""
     number = os.environ.get(REPLICA_ENV, "")
