@@ -378,11 +378,11 @@ def _pid(name: str) -> int | None:
 def kill_replica(number: int, sig: int = signal.SIGKILL) -> None:
     """Kill replica ``number`` (the fault tests: a replica that dies)."""
     pid = _pid(f"replica-{number}")
+    (_paths()["run"] / f"replica-{number}.pid").unlink(missing_ok=True)  # first: the watchdog leaves it down
     if pid:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, sig)
         _wait_gone(pid)
-    (_paths()["run"] / f"replica-{number}.pid").unlink(missing_ok=True)
 
 
 def _wait_gone(pid: int, timeout: float = 15) -> bool:
@@ -418,6 +418,7 @@ def start() -> None:
     if not (p["nginx"] / "nginx.pid").exists():
         start_nginx()
     wait_healthy(f"http://127.0.0.1:{NGINX_PORT}")
+    start_watch()
     print(f"Digit Studio is up: http://<this machine>:{NGINX_PORT} ({len(REPLICA_PORTS)} replicas behind nginx)")
     source = "from $" + PASSCODE_ENV if os.environ.get(PASSCODE_ENV) else f"kept in {p['passcode']}"
     print(f"Presenter passcode: {code} ({source})")
@@ -425,18 +426,79 @@ def start() -> None:
 
 
 def _alive(pid: int | None) -> bool:
+    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
     if not pid:
         return False
     try:
         os.kill(pid, 0)
-        return True
     except ProcessLookupError:
         return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+WATCH_EVERY = 2.0  # seconds between the watchdog's looks at the replicas
+MAX_RESTARTS, RESTART_WINDOW = 5, 600.0  # a replica that dies more often is left down (see its log)
+
+
+def watch() -> None:
+    """The watchdog `start` leaves running: restart a replica that died, one whose pid file is
+    still there (`stop` and `kill-replica` remove it first), at most MAX_RESTARTS times in
+    RESTART_WINDOW seconds each. Runs until `stop` stops it."""
+    p = _paths()
+    db_url = pg_url(p["pg"], PG_PORT)
+    children: dict[int, subprocess.Popen] = {}
+    restarts: dict[int, list[float]] = {n: [] for n in range(1, len(REPLICA_PORTS) + 1)}
+    while True:
+        time.sleep(WATCH_EVERY)
+        for number, times in restarts.items():
+            if number in children:
+                children[number].poll()  # reap it if it died: a zombie looks alive to kill(pid, 0)
+            pid = _pid(f"replica-{number}")
+            if pid is None or _alive(pid):
+                continue
+            now = time.monotonic()
+            times[:] = [t for t in times if now - t < RESTART_WINDOW]
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+            if len(times) >= MAX_RESTARTS:
+                print(
+                    f"{stamp} replica {number} died {MAX_RESTARTS} times in {RESTART_WINDOW:.0f} s: left down",
+                    flush=True,
+                )
+                (p["run"] / f"replica-{number}.pid").unlink(missing_ok=True)
+                continue
+            times.append(now)
+            print(f"{stamp} replica {number} (pid {pid}) died: restarting it", flush=True)
+            children[number] = start_replica(number, db_url)
+
+
+def start_watch() -> None:
+    p = _paths()
+    if _alive(_pid("watch")):
+        return
+    log = open(p["logs"] / "watch.log", "ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deploy.cluster", "watch"],
+        cwd=ROOT,
+        env=os.environ,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    (p["run"] / "watch.pid").write_text(f"{proc.pid}\n")
 
 
 def stop() -> None:
     """Undo start: nginx, the replicas, PostgreSQL (each only if start started it)."""
     p = _paths()
+    watcher = _pid("watch")  # first, so that it restarts nothing that is being stopped
+    if watcher and _alive(watcher):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(watcher, signal.SIGTERM)
+        _wait_gone(watcher, 5)
+    (p["run"] / "watch.pid").unlink(missing_ok=True)
     stop_nginx()
     for number in range(1, len(REPLICA_PORTS) + 1):
         pid = _pid(f"replica-{number}")
@@ -486,6 +548,7 @@ def main(argv: list[str]) -> int:
         "restart-db": lambda: restart_db(_paths()["pg"], _paths()["logs"] / "postgresql.log"),
         "kill-replica": lambda: kill_replica(int(argv[1])),
         "start-replica": lambda: start_replica(int(argv[1]), pg_url(_paths()["pg"], PG_PORT)),
+        "watch": watch,
         "compose-nginx": lambda: print(compose_nginx_conf(int(argv[1]) if len(argv) > 1 else 2), end=""),
     }
     if not argv or argv[0] not in commands:

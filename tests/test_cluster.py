@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -247,6 +248,23 @@ def test_a_postgresql_restart_during_training_loses_no_finished_run(cluster, bro
     assert finished_before <= {r.id for r in after.runs() if r.status == "finished" and r.has_model}
     assert page.get_by_test_id("stException").count() == 0
     page.context.close()
+
+
+def test_a_replica_that_dies_is_restarted_by_the_watchdog(cluster, browser):
+    pidfile = cluster.folder / "run" / "replica-2.pid"
+    dead = int(pidfile.read_text())
+    os.killpg(dead, signal.SIGKILL)  # a crash: nobody removed its pid file
+    deadline = time.monotonic() + 150
+    while int(pidfile.read_text() or 0) == dead:
+        assert time.monotonic() < deadline, "the watchdog did not restart replica 2"
+        time.sleep(0.5)
+    from deploy.cluster import wait_healthy
+
+    wait_healthy(cluster.replica(2), timeout=150)
+    page = new_page(browser, cluster.replica(2))  # it serves again
+    assert replica_shown(page) == "replica 2"
+    page.context.close()
+    assert f"replica 2 (pid {dead}) died: restarting it" in (cluster.folder / "logs" / "watch.log").read_text()
 
 
 def test_a_database_that_cannot_be_reached_at_startup_is_a_clear_message(browser):
