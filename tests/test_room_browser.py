@@ -128,3 +128,40 @@ def test_a_room_on_the_board(browser, tmp_path):
         board.wait_for_timeout(2500)
         board.screenshot(path=str(SHOTS / "board.png"))
         sidebar(alice).get_by_role("button", name="Stop").click()
+
+
+def test_markup_in_a_nickname_and_a_run_name_reads_literally_on_the_board(browser, tmp_path):
+    """st.table cells and st.image captions are Markdown: a participant's text must not become
+    bold, a link or an image on the projector (leaderboard, latest drawings)."""
+    nick, run_name = "**Z**[q](http://e.x)", "**WIN** [go](http://evil.example)"
+    env = {"DIGIT_STUDIO_RUNS": str(tmp_path / "history.sqlite"), "DIGIT_STUDIO_PRESENTER_PASSCODE": PASSCODE}
+    with streamlit_server(env=env) as url:
+        board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+        board.goto(f"{url}/room")
+        board.get_by_role("heading", name="Room board").wait_for(timeout=90_000)
+        panel = sidebar(board)
+        panel.get_by_text("Presenter", exact=True).click()
+        panel.get_by_label("Presenter passcode").fill(PASSCODE)
+        panel.get_by_role("button", name="Unlock presenter mode").click()
+        board.get_by_role("heading", name="Timed round").wait_for(timeout=30_000)
+
+        bad = participant(browser, url, nick)
+        field = bad.locator(".st-key-run_name input")
+        field.fill(run_name)
+        field.press("Enter")
+        wait_idle(bad)
+        set_epochs(bad, 1)
+        set_training_digits(bad, 2)
+        sidebar(bad).get_by_role("button", name="Train", exact=True).click()
+        sidebar(bad).get_by_text("It is now the model").first.wait_for(timeout=120_000)
+        draw_digit(bad, 7, PLACEMENTS["big"])
+        read_prediction(bad)
+        wait_idle(bad)
+        bad.locator(".st-key-teach_right").get_by_role("button", name="Right").click()
+        wait_for(lambda: "finished" in table_text(board) and board_value(board, "Shared drawings") == "1", 30)
+        board.get_by_text("7 → 7").first.wait_for(timeout=30_000)
+        page_text = board.locator("[data-testid='stMain']").inner_text().replace("\u200b", "")
+        assert nick[:8] in page_text and run_name[:9] in page_text  # the leaderboard, as typed
+        assert page_text.count("**Z**") >= 2  # the leaderboard and the latest drawings' captions
+        main = board.locator("[data-testid='stMain']")
+        assert main.locator("a[href*='e.x'], a[href*='evil'], strong, em").count() == 0

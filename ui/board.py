@@ -144,9 +144,9 @@ def _leaderboard(snap: room.Snapshot) -> None:
         [
             {
                 "#": i + 1,
-                "who": text.clean(r["who"], 24),
+                "who": text.md(r["who"], 24),  # st.table reads its cells as Markdown
                 "run": r["run"],
-                "name": text.clean(r["name"], 30),
+                "name": text.md(r["name"], 30),
                 "settings": r["settings"],
                 "status": r["status"],
                 "epoch": r["epoch"],
@@ -182,7 +182,7 @@ def _latest(snap: room.Snapshot) -> None:
     for i, (d, who, read, _confidence) in enumerate(snap.latest):
         mark = "✓" if read == d.label else "✗"
         cols[i % 6].image(
-            d.png, caption=f"{d.label} → {read} {mark} · {text.clean(who, 16)}", width=96, output_format="PNG"
+            d.png, caption=f"{d.label} → {read} {mark} · {text.md(who, 16)}", width=96, output_format="PNG"
         )
 
 
@@ -320,7 +320,7 @@ def _review(runs: store.Store) -> None:
     names = runs.names([d.owner for d in found])
     _drawing_grid(
         found,
-        lambda d: f"#{d.id}: {d.label} · {text.clean(names.get(d.owner, '?'), 14)}",
+        lambda d: f"#{d.id}: {d.label} · {text.md(names.get(d.owner, '?'), 14)}",  # captions are Markdown
         "Delete",
         lambda i: (lambda: runs.delete_drawing(i, access.actor()), f"Drawing #{i} was moved to the archive."),
     )
