@@ -65,10 +65,22 @@ def clean_nickname(name) -> str:
     return " ".join(kept.split())[:NICK_MAX].strip()
 
 
+# Cyrillic and Greek letters that look like Latin ones on a projector (after case-folding). A
+# capital I and a small l look alike too, but "ALICE" has an I and "Ella" is not "Elia": not mapped.
+_LOOKALIKE = str.maketrans(
+    {
+        **dict(zip("авеёкмнорстухіјѕԁӏԛԝ", "abeekmhopctyxijsdlqw", strict=True)),
+        **dict(zip("αβεικνορτυχζ", "abeiknoptuxz", strict=True)),
+    }
+)
+
+
 def nick_key(name: str) -> str:
-    """What makes two nicknames the same: compatibility-normalised, case-folded, spaces dropped
-    ("Alice", "ALICE", "Ａｌｉｃｅ" and "al ice" are one name)."""
-    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+    """What makes two nicknames the same: how they look. Compatibility-normalised, accents
+    dropped, case-folded, Cyrillic and Greek look-alikes made Latin, spaces dropped ("Alice",
+    "ALICE", "Ａｌｉｃｅ", "al ice", "Alíce" and "Аlice" with a Cyrillic А are one name)."""
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
+    return "".join(text.casefold().translate(_LOOKALIKE).split())
 
 
 def split_of(framed: bytes) -> str:

@@ -34,7 +34,8 @@ def test_nicknames_are_plain_short_unique_without_case_and_changeable(s):
     s.seen(A.owner, "Guest aaaa")
     assert s.set_nickname(A.owner, "  Alice\u202e\x07\n  the\tGreat  ") == "Alice the Great"
     assert s.names([A.owner]) == {A.owner: "Alice the Great", store.PRESENTER: "presenter"}
-    for same in ("alice THE great", "ＡＬＩＣＥ the great", "Alicethe Great"):
+    lookalikes = ("\u0410lice the great", "Alíce the Great", "Alice the grеat")  # Cyrillic А and е
+    for same in ("alice THE great", "ＡＬＩＣＥ the great", "Alicethe Great", *lookalikes):
         with pytest.raises(NicknameTaken, match="is taken in this room"):
             s.set_nickname(B.owner, same)
     assert s.nickname(B.owner) is None  # nothing half-written for B
@@ -45,7 +46,7 @@ def test_nicknames_are_plain_short_unique_without_case_and_changeable(s):
     assert s.names([A.owner])[A.owner] == "Guest aaaa"
     with pytest.raises(Refused, match="at least one letter"):
         s.set_nickname(A.owner, "\u200b\x00 ")
-    for other in ("Presenter", "guest 3f9a", "YOU"):
+    for other in ("Presenter", "guest 3f9a", "YOU", "Prеsenter"):  # the last with a Cyrillic е
         with pytest.raises(Refused, match="already names someone else"):
             s.set_nickname(A.owner, other)
 
