@@ -69,6 +69,12 @@ def test_draw_and_read_the_answer_without_scrolling(browser, app_url, screen):  
         # No horizontal scroll, and drawing (by finger too) never scrolled the page.
         assert g["page_scroll_width"] <= g["width"] and g["main_scroll_width"] <= g["main_client_width"], g
         assert g["scrollX"] == 0 and g["scrollY"] == 0, g
+        # Nothing in the answer scrolls sideways (the ten "Wrong, it is a ..." digits did on a tablet).
+        sideways = (
+            "[...document.querySelectorAll('.st-key-teach_label *')]"
+            ".filter(e => e.scrollWidth > e.clientWidth + 1).length"
+        )
+        assert page.evaluate(sideways) == 0, screen
         # The canvas is square, inside its column (never clipped), fills it or ends above the fold.
         col = g["column"]
         assert abs(canvas["width"] - canvas["height"]) < 1

@@ -23,6 +23,9 @@ _PAGE_CSS = f"""
 /* The header is a thin transparent strip now (toolbarMode = minimal): start the page under it. */
 [data-testid="stMainBlockContainer"] {{ padding-top: 3.25rem; padding-bottom: 3rem; }}
 .st-key-layout_helper {{ display: none; }}
+/* "Wrong, it is a ...": the ten digits wrap onto a second line where the column is too narrow
+   (a tablet's), instead of scrolling sideways with the 9 cut off. */
+.st-key-teach_label [data-testid="stButtonGroup"] div:has(> button) {{ flex-wrap: wrap; overflow-x: visible; }}
 [data-testid="stMainBlockContainer"] h1 {{ padding: 0 0 0.25rem 0; font-size: 2rem; }}
 .st-key-prediction [data-testid="stElementContainer"]:first-child [data-testid="stMetricValue"] {{
   font-size: 3rem; line-height: 1.1;
