@@ -132,7 +132,8 @@ def test_a_room_on_the_board(browser, tmp_path):
 
 def test_markup_in_a_nickname_and_a_run_name_reads_literally_on_the_board(browser, tmp_path):
     """st.table cells and st.image captions are Markdown: a participant's text must not become
-    bold, a link or an image on the projector (leaderboard, latest drawings)."""
+    bold, a link or an image on the projector (leaderboard, latest drawings, the presenter's review,
+    which shows a new drawing without a click)."""
     nick, run_name = "**Z**[q](http://e.x)", "**WIN** [go](http://evil.example)"
     env = {"DIGIT_STUDIO_RUNS": str(tmp_path / "history.sqlite"), "DIGIT_STUDIO_PRESENTER_PASSCODE": PASSCODE}
     with streamlit_server(env=env) as url:
@@ -160,8 +161,10 @@ def test_markup_in_a_nickname_and_a_run_name_reads_literally_on_the_board(browse
         bad.locator(".st-key-teach_right").get_by_role("button", name="Right").click()
         wait_for(lambda: "finished" in table_text(board) and board_value(board, "Shared drawings") == "1", 30)
         board.get_by_text("7 → 7").first.wait_for(timeout=30_000)
+        # The presenter's review shows it too, without a click (it is redrawn every few seconds).
+        board.get_by_text(re.compile(r"^#\d+: 7 · ")).first.wait_for(timeout=20_000)
         page_text = board.locator("[data-testid='stMain']").inner_text().replace("\u200b", "")
         assert nick[:8] in page_text and run_name[:9] in page_text  # the leaderboard, as typed
-        assert page_text.count("**Z**") >= 2  # the leaderboard and the latest drawings' captions
+        assert page_text.count("**Z**") >= 3  # the leaderboard, the latest drawings, the review
         main = board.locator("[data-testid='stMain']")
         assert main.locator("a[href*='e.x'], a[href*='evil'], strong, em").count() == 0

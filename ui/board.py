@@ -28,6 +28,7 @@ _CSS = """
 ROUND_SHOWN = 30 * 60.0  # seconds a finished round's winner stays on the board
 PEOPLE = 40  # names listed under the online count
 REVIEW = 60  # drawings the presenter reviews at once
+REVIEW_EVERY = 5.0  # seconds between redraws of the presenter's review (new drawings, the export's counts)
 FORMATS = {"MNIST test %": "{:.1f}", "room %": "{:.1f}", "epoch": "{:.0f}"}
 
 
@@ -239,6 +240,20 @@ def _presenter() -> None:
             _settings(runs)
         with c2:
             _round_controls(runs)
+    except store.StoreError as exc:
+        st.warning(text.message(f"{str(exc).capitalize()}."))
+    _review_live()
+
+
+@st.fragment(run_every=REVIEW_EVERY)
+def _review_live() -> None:
+    """The review and the export, redrawn every REVIEW_EVERY seconds, so that new drawings reach
+    the presenter without a click (only an unlocked presenter's board runs this)."""
+    runs = state.store_or_none()
+    if runs is None:
+        return
+    _flash()  # a Delete or Restore here reruns only this fragment
+    try:
         _review(runs)
         _clear_and_export(runs)
     except store.StoreError as exc:
