@@ -307,7 +307,10 @@ def _round_controls(runs: store.Store) -> None:
     st.subheader("Timed round")
     with st.form("round_form", border=False):
         title = st.text_input(
-            "Challenge", "Best room accuracy with at most 3 s of training", key="round_title", max_chars=80
+            "Challenge",
+            "Best room accuracy",
+            key="round_title",
+            max_chars=80,  # the board states the time limit
         )
         c1, c2 = st.columns(2)
         seconds = c1.number_input("Round length (s)", 10, 3600, 120, step=10, key="round_seconds")
