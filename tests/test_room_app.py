@@ -80,6 +80,10 @@ def test_right_and_wrong_keep_the_drawing_with_its_label(app):
     assert d.label == predicted and d.owner == at.session_state["owner"] and d.png.startswith(b"\x89PNG")
     assert np.frombuffer(d.framed, np.uint8).reshape(28, 28).max() > 200  # framed like MNIST: white ink
     assert any("kept for the room as a" in c.value for c in at.caption)
+    for _ in range(3):  # Right again and again: nothing new, and nothing for the presenter's archive
+        at.button(key="teach_right").click().run()
+    assert len(the_store().drawings()) == 1 and the_store().drawings(archived=True) == []
+    assert any("Already kept" in c.value for c in at.caption)
     at.button_group(key="teach_label").set_value(7).run()  # the same drawing, corrected: not counted twice
     assert [x.label for x in the_store().drawings()] == [7]
     app(render(1, PLACEMENTS["big"])).button_group(key="teach_label").set_value(1).run()

@@ -81,6 +81,9 @@ def _teach(label: int | None) -> None:
         return
     key = hashlib.sha256(png).hexdigest()
     taught = ss.setdefault("taught", {})
+    if taught.get(key, (None, None))[1] == int(label):  # clicked again: it is kept already, as this
+        ss.teach_note = f"Already kept for the room as a {int(label)}."
+        return
     try:
         if key in taught:  # the same drawing again: its label is corrected, not counted twice
             try:
