@@ -490,25 +490,26 @@ def start_watch() -> None:
     (p["run"] / "watch.pid").write_text(f"{proc.pid}\n")
 
 
+def _terminate(pid: int | None, grace: float = 5) -> None:
+    """Stop process group ``pid`` if it runs: SIGTERM, and SIGKILL after ``grace`` seconds."""
+    if not (pid and _alive(pid)):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    if not _wait_gone(pid, grace):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        _wait_gone(pid, 5)
+
+
 def stop() -> None:
     """Undo start: nginx, the replicas, PostgreSQL (each only if start started it)."""
     p = _paths()
-    watcher = _pid("watch")  # first, so that it restarts nothing that is being stopped
-    if watcher and _alive(watcher):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(watcher, signal.SIGTERM)
-        _wait_gone(watcher, 5)
+    _terminate(_pid("watch"))  # first, so that it restarts nothing that is being stopped
     (p["run"] / "watch.pid").unlink(missing_ok=True)
     stop_nginx()
     for number in range(1, len(REPLICA_PORTS) + 1):
-        pid = _pid(f"replica-{number}")
-        if pid and _alive(pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGTERM)
-            if not _wait_gone(pid, 15):
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(pid, signal.SIGKILL)
-                _wait_gone(pid, 5)
+        _terminate(_pid(f"replica-{number}"), grace=15)
         (p["run"] / f"replica-{number}.pid").unlink(missing_ok=True)
     if (p["run"] / "postgresql.started").exists():
         stop_db(p["pg"])

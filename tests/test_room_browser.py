@@ -37,6 +37,19 @@ def participant(browser, url, nickname):
     return page
 
 
+def presenter_board(browser, url):
+    """The room board on a projector, presenter mode unlocked."""
+    board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    board.goto(f"{url}/room")
+    board.get_by_role("heading", name="Room board").wait_for(timeout=90_000)
+    panel = sidebar(board)
+    panel.get_by_text("Presenter", exact=True).click()
+    panel.get_by_label("Presenter passcode").fill(PASSCODE)
+    panel.get_by_role("button", name="Unlock presenter mode").click()
+    board.get_by_role("heading", name="Timed round").wait_for(timeout=30_000)
+    return board
+
+
 def board_value(board, label: str) -> str:
     metric = board.get_by_test_id("stMetric").filter(has_text=label).first
     return metric.get_by_test_id("stMetricValue").inner_text().strip()
@@ -63,14 +76,7 @@ def test_a_room_on_the_board(browser, tmp_path):
     env = {"DIGIT_STUDIO_RUNS": str(history), "DIGIT_STUDIO_PRESENTER_PASSCODE": PASSCODE}
     SHOTS.mkdir(parents=True, exist_ok=True)
     with streamlit_server(env=env) as url:
-        board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
-        board.goto(f"{url}/room")
-        board.get_by_role("heading", name="Room board").wait_for(timeout=90_000)
-        panel = sidebar(board)
-        panel.get_by_text("Presenter", exact=True).click()
-        panel.get_by_label("Presenter passcode").fill(PASSCODE)
-        panel.get_by_role("button", name="Unlock presenter mode").click()
-        board.get_by_role("heading", name="Timed round").wait_for(timeout=30_000)
+        board = presenter_board(browser, url)
 
         alice, bob = participant(browser, url, "alice"), participant(browser, url, "bob")
         wait_for(
@@ -137,14 +143,7 @@ def test_markup_in_a_nickname_and_a_run_name_reads_literally_on_the_board(browse
     nick, run_name = "**Z**[q](http://e.x)", "**WIN** [go](http://evil.example)"
     env = {"DIGIT_STUDIO_RUNS": str(tmp_path / "history.sqlite"), "DIGIT_STUDIO_PRESENTER_PASSCODE": PASSCODE}
     with streamlit_server(env=env) as url:
-        board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
-        board.goto(f"{url}/room")
-        board.get_by_role("heading", name="Room board").wait_for(timeout=90_000)
-        panel = sidebar(board)
-        panel.get_by_text("Presenter", exact=True).click()
-        panel.get_by_label("Presenter passcode").fill(PASSCODE)
-        panel.get_by_role("button", name="Unlock presenter mode").click()
-        board.get_by_role("heading", name="Timed round").wait_for(timeout=30_000)
+        board = presenter_board(browser, url)
 
         bad = participant(browser, url, nick)
         field = bad.locator(".st-key-run_name input")

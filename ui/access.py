@@ -105,7 +105,8 @@ def init() -> None:
         ss.is_presenter = False
         ss.seen_at = 0.0
     if ss.new_identity:
-        _set_cookie(ss.identity_token)
+        assert _TOKEN.fullmatch(ss.identity_token)  # ours, from secrets or a cookie that matched it
+        set_cookie(COOKIE, ss.identity_token)
     _announce_mode(bool(passcode()))
     if not passcode() and client_address() == "local":
         ss.is_presenter = True  # single-user mode: the machine's own browser
@@ -114,12 +115,13 @@ def init() -> None:
     _note_seen()
 
 
-def _set_cookie(token: str) -> None:
-    """Store the identity in this browser. The token is ours (never user input): [A-Za-z0-9_-]."""
-    assert _TOKEN.fullmatch(token)
+def set_cookie(name: str, value: str, same_site: str = "Strict", days: int = COOKIE_DAYS) -> None:
+    """Store ``name=value`` in this browser (a script in the page). Only our own values, never
+    user input: [A-Za-z0-9_-]."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", f"{name}{value}"):
+        raise ValueError("a cookie written into the page holds only [A-Za-z0-9_-]")
     st.html(
-        f"<script>document.cookie = '{COOKIE}={token}; Path=/; Max-Age={COOKIE_DAYS * 86400}; SameSite=Strict';"
-        "</script>",
+        f"<script>document.cookie = '{name}={value}; Path=/; Max-Age={days * 86400}; SameSite={same_site}';</script>",
         unsafe_allow_javascript=True,
         width=1,
     )

@@ -12,7 +12,7 @@ import secrets
 
 import streamlit as st
 
-from ui import inline, text
+from ui import access, inline, text
 
 PRESENTER = "presenter"
 REPLICA_ENV = "DIGIT_STUDIO_REPLICA"  # set by deploy/cluster.py: which app replica this process is
@@ -150,27 +150,29 @@ def toggle() -> None:
 REPLICA_COOKIE = "ds_replica"  # deploy/nginx.conf routes a browser by it; "r<n>" names replica n
 
 
+def _replica() -> int | None:
+    """Which app replica this process is, in a cluster (deploy/cluster.py sets it)."""
+    number = os.environ.get(REPLICA_ENV, "")
+    return int(number) if number.isdigit() else None
+
+
 def pin_replica() -> None:
     """In a cluster, name this replica in the browser's routing cookie, once per session, so that
     nginx sends its uploads and downloads where its session lives. After a failover the cookie
     still named the replica that had died; once that one was back, the browser's uploads went to
     it, a server that does not know the session, and failed."""
-    number = os.environ.get(REPLICA_ENV, "")
+    number = _replica()
     ss = st.session_state
-    if not number.isdigit() or ss.get("_replica_pinned"):
+    if number is None or ss.get("_replica_pinned"):
         return
     ss._replica_pinned = True
-    route = f"r{int(number)}"  # digits only: nothing from the request goes into the script
+    route = f"r{number}"
     if st.context.cookies.get(REPLICA_COOKIE) != route:
-        st.html(
-            f"<script>document.cookie = '{REPLICA_COOKIE}={route}; Path=/; Max-Age=2592000; SameSite=Lax';</script>",
-            unsafe_allow_javascript=True,
-            width=1,
-        )
+        access.set_cookie(REPLICA_COOKIE, route, same_site="Lax")
 
 
 def replica_caption() -> None:
     """In a cluster, which replica served this page ("replica 1"), in small print at its foot."""
-    number = os.environ.get(REPLICA_ENV, "")
-    if number.isdigit():
-        st.caption(f"replica {int(number)}")
+    number = _replica()
+    if number is not None:
+        st.caption(f"replica {number}")
