@@ -116,6 +116,29 @@ def random_drawing(digit: int, rng: np.random.Generator, size: int = 280) -> np.
     return _render_strokes(strokes, width, size)
 
 
+# How much of a room writes 1 and 7, and MNIST hardly has (train/styles.py): (x, y) with y down,
+# "flag" and "arm" stand for the flag's length and how far down it ends.
+FOOT = [(0.2, 1.0), (0.8, 1.0)]
+STYLES = {
+    "1 with a flag": lambda flag, arm: [[(0.5 - flag, arm), (0.5, 0.0), (0.5, 1.0)]],
+    "1 with a flag and a foot": lambda flag, arm: [[(0.5 - flag, arm), (0.5, 0.0), (0.5, 1.0)], FOOT],
+    "crossed 7": lambda flag, arm: [[(0.05, 0.0), (0.95, 0.0), (0.4, 1.0)], [(0.3, 0.5), (0.8, 0.5)]],
+}
+
+
+def styled_drawing(style: str, rng: np.random.Generator, size: int = 280) -> np.ndarray:
+    """A 1 or 7 written one of the ``STYLES`` ways, at a random size, slant and pen width."""
+    h = rng.uniform(80, 240)
+    w = h * rng.uniform(0.45, 0.7)
+    left, top = (size - w) / 2 + rng.uniform(-15, 15), (size - h) / 2 + rng.uniform(-15, 15)
+    slant = rng.uniform(-0.25, 0.25)
+    lines = STYLES[style](rng.uniform(0.25, 0.5), rng.uniform(0.2, 0.45))
+    jitter = lambda: rng.normal(0, 0.02)  # noqa: E731
+    point = lambda x, y: (left + (x + jitter() + slant * (0.5 - y)) * w, top + (y + jitter()) * h)  # noqa: E731
+    strokes = [[point(x, y) for x, y in line] for line in lines]
+    return _render_strokes(strokes, int(rng.uniform(10, 26)), size)
+
+
 def _render_strokes(strokes, width: int, size: int) -> np.ndarray:
     img = Image.new("RGBA", (size * 2, size * 2), (0, 0, 0, 255))
     d = ImageDraw.Draw(img)

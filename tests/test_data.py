@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from train import data as D
+from train.styles import with_styles
 
 
 class Payload:
@@ -79,7 +80,9 @@ def test_framed_data_is_computed_once_per_framing(tiny):
     a = tiny.framed("frame")
     assert tiny.framed("frame") is a
     assert a.train_x.dtype == torch.uint8 and a.train_x.shape == (600, 28, 28)
-    torch.testing.assert_close(tiny.framed("none").train_x, tiny.train_images)  # "none" leaves MNIST as it is
+    none = tiny.framed("none")  # "none" leaves MNIST as it is, but for the training digits' styles
+    torch.testing.assert_close(none.train_x, with_styles(tiny.train_images, tiny.train_labels))
+    torch.testing.assert_close(none.test_x, tiny.test_images)
 
 
 def test_idx_files_are_mapped_as_torchvision_reads_them_and_broken_ones_are_refused(tmp_path):

@@ -24,6 +24,7 @@ from tests.drawing import random_drawing
 from train import TrainConfig, fit
 from train import export as ex
 from train.data import REPO_ROOT, to_float
+from train.styles import with_styles
 
 CONFIGS = [
     TrainConfig(framing="none", epochs=3, batch_size=32, lr=0.05),
@@ -179,6 +180,13 @@ def test_script_framing_equals_frame_batch_on_mnist(mnist):
     x = to_float(mnist.train_images[:4096])
     for framing in model.FRAMINGS:
         assert torch.allclose(frame(x, framing), model.frame_batch(x, framing), atol=1e-6), framing
+
+
+@pytest.mark.integration
+def test_script_styles_the_training_digits_as_the_app_does(mnist):
+    styles = load_script(ex.script(TrainConfig().to_dict()))["with_styles"]
+    x, y = mnist.train_images, mnist.train_labels
+    assert torch.equal(styles(x, y), with_styles(x, y))
 
 
 @pytest.mark.integration

@@ -108,7 +108,7 @@ def test_training_with_the_room_raises_its_score_and_the_script_reproduces_it(tm
     ns = {"__name__": "exported"}
     exec(home.script, ns)
     f = data.framed("none")
-    net, _ = ns["train"](ns["CONFIG"], (data.train_images, data.train_labels, f.test_x, f.test_y),
+    net, _ = ns["train"](ns["CONFIG"], (f.train_x, data.train_labels, f.test_x, f.test_y),
                          ns["load_room"](tmp_path / home.room_name), log=lambda line: None)  # fmt: skip
     assert torch.allclose(net.weight, j.net.linear.weight, atol=1e-4)
     scored = model.build("softmax")

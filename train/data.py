@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from train.styles import with_styles
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_ENV = "DIGIT_STUDIO_DATA"
 
@@ -97,14 +99,14 @@ class Mnist:
             return self._framed[framing]
 
     def _frame(self, images: torch.Tensor, framing: str, split: str) -> torch.Tensor:
-        if self.cache_dir is None or framing == "none":
-            return _frame_uint8(images, framing)
+        if self.cache_dir is None or (framing == "none" and split != "train"):  # MNIST's own test digits
+            return _frame_uint8(self._styled(images, split), framing)
         stem = f"framed-{framing.replace('+', '-')}-{split}"
         path = self.cache_dir / f"{stem}-{len(images)}-{_framing_version()}.u8"
         cached = _map_u8(path, (len(images), 28, 28))
         if cached is not None:
             return cached
-        framed = _frame_uint8(images, framing)
+        framed = _frame_uint8(self._styled(images, split), framing)
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             for stale in self.cache_dir.glob(f"{stem}-*.u8"):
@@ -118,6 +120,10 @@ class Mnist:
         mapped = _map_u8(path, (len(images), 28, 28))
         return framed if mapped is None else mapped
 
+    def _styled(self, images: torch.Tensor, split: str) -> torch.Tensor:
+        """Training digits with the flagged 1s and barred 7s of ``train.styles``; test ones as they are."""
+        return with_styles(images, self.train_labels[: len(images)]) if split == "train" else images
+
     def subset(self, n_train: int, n_test: int) -> Mnist:
         """The first n digits of each split: a tiny dataset for fast tests and smoke runs."""
         return Mnist(
@@ -129,9 +135,10 @@ class Mnist:
 
 
 def _framing_version() -> str:
-    """A digest of the framing code (every module of ``model/``): a change of it frames again."""
+    """A digest of the framing code (every module of ``model/``, and the training digits' styles):
+    a change of it frames again."""
     digest = hashlib.sha256()
-    for path in sorted((REPO_ROOT / "model").glob("*.py")):
+    for path in [*sorted((REPO_ROOT / "model").glob("*.py")), REPO_ROOT / "train" / "styles.py"]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 

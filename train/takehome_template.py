@@ -133,19 +133,105 @@ def frame_uint8(images, framing, chunk=4096):
 
 
 # %% [markdown]
+# ## Other ways of writing 1 and 7
+#
+# MNIST's writers write a 1 as one stroke and a 7 without a bar; many people write a 1 with a
+# flag (often with a foot) and cross their 7s. Half of the training 1s get a flag (half of those
+# also a foot) and half of the 7s a bar, drawn into the raw images before framing with a seeded
+# generator, as the app trains (its `train/styles.py`). The test digits are never changed.
+
+
+# %%
+SHARE = 0.5  # of the training 1s, and of the 7s, given the other style
+SEED = 0
+
+_Y, _X = torch.meshgrid(torch.arange(28.0) + 0.5, torch.arange(28.0) + 0.5, indexing="ij")
+
+
+def _segment(img: torch.Tensor, y0, x0, y1, x1, width) -> torch.Tensor:
+    """``img`` (M,28,28) with an anti-aliased line from (y0,x0) to (y1,x1), (M,) each, drawn over it."""
+    dy, dx = (y1 - y0)[:, None, None], (x1 - x0)[:, None, None]
+    oy, ox = _Y - y0[:, None, None], _X - x0[:, None, None]
+    t = ((oy * dy + ox * dx) / (dy * dy + dx * dx).clamp_min(1e-6)).clamp(0, 1)
+    dist = torch.hypot(oy - t * dy, ox - t * dx)
+    return torch.maximum(img, (width[:, None, None] / 2 + 0.5 - dist).clamp(0, 1))
+
+
+def _row_centre(img: torch.Tensor, rows: torch.Tensor, band: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Ink-weighted x of rows ``rows`` .. ``rows + band - 1`` of each image, and that ink's sum."""
+    r = torch.arange(28)[None, :]
+    mask = ((r >= rows[:, None]) & (r < rows[:, None] + band)).float()
+    ink = (img * mask[:, :, None]).sum(1)  # (M,28): the band's ink per column
+    mass = ink.sum(1)
+    return (ink * _X[0]).sum(1) / mass.clamp_min(1e-6), mass
+
+
+def _extent(img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """First and last row (M,) holding ink above 0.3."""
+    rows = img.amax(2) > 0.3
+    idx = torch.arange(28).expand_as(rows)
+    return torch.where(rows, idx, 28).amin(1), torch.where(rows, idx, -1).amax(1)
+
+
+def flagged_ones(img: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """1s (M,28,28 in [0,1]) with a flag from the top of the stroke, down to the left; a foot
+    under the stroke where ``u[:, 4] < 0.5``. ``u`` (M,5) are uniform random numbers."""
+    top, bottom = _extent(img)
+    h = (bottom - top + 1).float()
+    width = 1.8 + u[:, 0]
+    length, angle = h * (0.2 + 0.2 * u[:, 1]), torch.deg2rad(35 + 25 * u[:, 2])
+    y0 = top.float() + 0.5
+    x0, _ = _row_centre(img, top, 2)
+    out = _segment(img, y0, x0, y0 + length * torch.sin(angle), x0 - length * torch.cos(angle), width)
+    xb, _ = _row_centre(img, bottom - 1, 2)
+    half, yb = h * (0.18 + 0.14 * u[:, 3]), bottom.float() + 0.5
+    footed = _segment(out, yb, xb - half, yb, xb + half, width)
+    return torch.where((u[:, 4] < 0.5)[:, None, None], footed, out)
+
+
+def crossed_sevens(img: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """7s (M,28,28 in [0,1]) with a bar across the stem, 45-60 % of the way down (``u`` as above)."""
+    top, bottom = _extent(img)
+    h = (bottom - top + 1).float()
+    y = (top.float() + h * (0.45 + 0.15 * u[:, 1])).round().long().clamp(0, 27)
+    x, mass = _row_centre(img, y, 1)
+    half = h * (0.15 + 0.15 * u[:, 2])
+    yc = y.float() + 0.5
+    barred = _segment(img, yc, x - half, yc, x + half, 1.8 + u[:, 0])
+    return torch.where((mass >= 0.3)[:, None, None], barred, img)  # no stem in that row: as it was
+
+
+def with_styles(images: torch.Tensor, labels: torch.Tensor, share: float = SHARE, seed: int = SEED) -> torch.Tensor:
+    """A copy of uint8 training digits (N,28,28) in which ``share`` of the 1s carry a flag (half
+    of those also a foot) and ``share`` of the 7s a bar; the same every time for one seed."""
+    gen = torch.Generator().manual_seed(seed)
+    out = images.clone()
+    for digit, style in ((1, flagged_ones), (7, crossed_sevens)):
+        rows = torch.nonzero(labels == digit)[:, 0]
+        rows = rows[torch.randperm(len(rows), generator=gen)[: math.floor(len(rows) * share)]]
+        u = torch.rand(len(rows), 5, generator=gen)
+        for part in range(0, len(rows), 4096):
+            r = rows[part : part + 4096]
+            styled = style(images[r].float() / 255, u[part : part + 4096])
+            out[r] = styled.mul(255).round().to(torch.uint8)
+    return out
+
+
+# %% [markdown]
 # ## The data
 #
-# MNIST's 60,000 training and 10,000 test digits, framed once. For a run trained with the room's
-# drawings, its training half (already framed, in the `.npz` file beside this one) takes
-# `room_weight` copies of each drawing, at most half of the `train_subset` digits; MNIST fills
-# the rest, picked at random with the run's seed.
+# MNIST's 60,000 training digits (with the styles above) and 10,000 test digits, framed once. For
+# a run trained with the room's drawings, its training half (already framed, in the `.npz` file
+# beside this one) takes `room_weight` copies of each drawing, at most half of the `train_subset`
+# digits; MNIST fills the rest, picked at random with the run's seed.
 
 
 # %%
 def load_mnist(data_dir, framing):
     """(train images, train labels, test images, test labels), images framed as uint8 (N,28,28)."""
     train, test = MNIST(data_dir, train=True, download=True), MNIST(data_dir, train=False, download=True)
-    return frame_uint8(train.data, framing), train.targets.long(), frame_uint8(test.data, framing), test.targets.long()
+    train_x = frame_uint8(with_styles(train.data, train.targets), framing)
+    return train_x, train.targets.long(), frame_uint8(test.data, framing), test.targets.long()
 
 
 def load_room(path):
