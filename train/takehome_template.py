@@ -182,8 +182,12 @@ def flagged_ones(img: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     length, angle = h * (0.2 + 0.2 * u[:, 1]), torch.deg2rad(35 + 25 * u[:, 2])
     y0 = top.float() + 0.5
     x0, _ = _row_centre(img, top, 2)
-    out = _segment(img, y0, x0, y0 + length * torch.sin(angle), x0 - length * torch.cos(angle), width)
     xb, _ = _row_centre(img, bottom - 1, 2)
+    # The angle is the writer's, as if the 1 stood upright: slanted with the stroke, the flag of a
+    # leaning 1 would otherwise lie along it.
+    slant = (x0 - xb) / h
+    dy, dx = length * torch.sin(angle), length * torch.cos(angle)
+    out = _segment(img, y0, x0, y0 + dy, x0 - dx - slant * dy, width)
     half, yb = h * (0.18 + 0.14 * u[:, 3]), bottom.float() + 0.5
     footed = _segment(out, yb, xb - half, yb, xb + half, width)
     return torch.where((u[:, 4] < 0.5)[:, None, None], footed, out)

@@ -4,19 +4,40 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
+import torch
 
 import model
 from ui import plots, state
 
 
+def _training_digits(data):
+    """The training digits as the model learns from them: MNIST's, some 1s and 7s restyled."""
+    return data.framed("none").train_x
+
+
 @st.cache_data(show_spinner=False)
 def _samples_png(_data, n: int = 32) -> bytes:
-    imgs = _data.train_images[:n].numpy() / 255
+    imgs = _training_digits(_data)[:n].numpy() / 255
     return state.figure_png(
         plots.plot_gallery(
             imgs, [str(int(y)) for y in _data.train_labels[:n]], title=f"The first {n} training digits and their labels"
         )
     )
+
+
+@st.cache_data(show_spinner=False)
+def _styled_png(_data, n: int = 4) -> bytes:
+    """A few 1s and 7s before and after the style training gave them (train/styles.py)."""
+    styled = _training_digits(_data)
+    raw, labels = _data.train_images, _data.train_labels
+    picks = []
+    for digit in (1, 7):
+        rows = torch.nonzero((labels == digit) & (styled != raw).flatten(1).any(1))[:n, 0]
+        picks += [(raw[r], f"{digit} in MNIST") for r in rows] + [(styled[r], f"{digit} as trained") for r in rows]
+    if not picks:
+        return b""
+    imgs = torch.stack([p[0] for p in picks]).numpy() / 255
+    return state.figure_png(plots.plot_gallery(imgs, [p[1] for p in picks], cols=2 * n))
 
 
 @st.cache_data(show_spinner=False)
@@ -30,7 +51,7 @@ def _histogram_png(_data) -> bytes:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _before_after_png(_data, index: int, framing: str) -> bytes:
-    raw = _data.train_images[index].numpy() / 255
+    raw = _training_digits(_data)[index].numpy() / 255
     steps = model.framing_steps(raw, framing)
     return state.figure_png(plots.plot_before_after(raw, steps, str(int(_data.train_labels[index]))))
 
@@ -45,6 +66,14 @@ def render() -> None:
     c3.metric("Pixels per digit", "28 × 28 = 784")
     st.image(_samples_png(data))
     st.caption("MNIST: 70,000 handwritten digits, each 28×28 grey pixels with the digit it shows (its label).")
+    styled = _styled_png(data)
+    if styled:
+        st.image(styled)
+        st.caption(
+            "MNIST's writers write a 1 as one stroke and a 7 without a bar; many people give a 1 a flag (and a "
+            "foot) and cross their 7s. So half of the training 1s get a flag, half of those a foot, and half "
+            "of the 7s a bar; the test digits stay as MNIST has them."
+        )
     st.image(_histogram_png(data))
     st.caption(
         "How many images of each digit there are, for training (blue) and for testing (orange): about the same "
