@@ -30,7 +30,11 @@ from ui import state
 PASSCODE_ENV = "DIGIT_STUDIO_PRESENTER_PASSCODE"
 COOKIE = "ds_id"
 COOKIE_DAYS = 30
-FREE_TRIES = 3  # wrong passcodes before the first wait
+FREE_TRIES = 3  # wrong passcodes from one browser before its first wait
+# Wrong passcodes from one address (all browsers behind it) before the address waits too. A room
+# behind one NAT or proxy shares an address: a participant guessing locks out their own browser
+# first, and only many browsers guessing (cookies cleared again and again) lock out the address.
+ADDRESS_FREE_TRIES = 20
 BASE_WAIT, MAX_WAIT = 15.0, 15 * 60.0  # seconds; doubles with each further wrong try
 SEEN_EVERY = 20.0  # seconds between "still here" notes in the store
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -160,18 +164,28 @@ def is_presenter() -> bool:
 def try_passcode(entered: str) -> tuple[bool, str]:
     """Check a passcode try; returns (unlocked, message)."""
     runs = state.store_or_none()
-    key = f"passcode:{client_address()}"
-    wait = runs.passcode_wait(key) if runs is not None else 0.0
-    if wait > 0:
-        return False, f"Too many wrong passcodes from this address: wait {wait:.0f} s, then try again."
+    # One count per browser (its identity cookie) and one per address, each with its own allowance.
+    counts = {
+        "browser": (f"passcode:id:{st.session_state.owner}", FREE_TRIES),
+        "address": (f"passcode:{client_address()}", ADDRESS_FREE_TRIES),
+    }
+    for what, (key, _) in counts.items():
+        wait = runs.passcode_wait(key) if runs is not None else 0.0
+        if wait > 0:
+            return False, f"Too many wrong passcodes from this {what}: wait {wait:.0f} s, then try again."
     expected = passcode()
     if expected and hmac.compare_digest(entered.strip().encode(), expected.encode()):
         if runs is not None:
-            runs.passcode_ok(key)
+            for key, _ in counts.values():
+                runs.passcode_ok(key)
         st.session_state.is_presenter = True
         return True, "Presenter mode is on for this browser session."
-    wait = runs.passcode_failed(key, FREE_TRIES, BASE_WAIT, MAX_WAIT) if runs is not None else 0.0
-    more = f" Wait {wait:.0f} s before the next try." if wait else ""
+    waits = (
+        [runs.passcode_failed(key, free, BASE_WAIT, MAX_WAIT) for key, free in counts.values()]
+        if runs is not None
+        else [0]
+    )
+    more = f" Wait {max(waits):.0f} s before the next try." if max(waits) else ""
     return False, f"That is not the presenter passcode.{more}"
 
 
