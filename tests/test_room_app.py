@@ -158,3 +158,30 @@ def test_the_board_counts_participants_online_not_the_presenter(app, monkeypatch
     app(board=True, presenter=True)
     online = {p["id"] for p in the_store().online()}
     assert someone.session_state["owner"] in online and PRESENTER.owner not in online
+
+
+def test_one_persons_many_runs_cannot_push_the_room_off_the_board(app):
+    s, cfg = the_store(), {"model": "softmax", "optimizer": "adam", "lr": 0.02, "batch_size": 256, "epochs": 2}
+    for owner, name in (("flood", "Mallory"), ("a", "Ann"), ("b", "Bo")):
+        s.set_nickname(owner, name, "Guest 0000")
+    for i in range(15):  # 15 finished runs by one person, each better than the others'
+        s.finish_run(s.start_run({**cfg, "framing": "frame+deskew"}, "app", f"m{i}", owner="flood"), "finished",
+                     test_accuracy=0.95 + i / 1000)  # fmt: skip
+    s.finish_run(s.start_run({**cfg, "framing": "frame"}, "app", "ann1", owner="a"), "finished", test_accuracy=0.9)
+    s.start_run({**cfg, "framing": "frame"}, "app", "bo1", owner="b")  # still training
+    board = app(board=True)
+    (table,) = board.table
+    rows = table.value
+    assert list(rows["who"]) == ["Mallory", "Ann", "Bo"] and list(rows["name"]) == ["m14", "ann1", "bo1"]
+    assert any("3 of 17 runs by 3 people" in c.value for c in board.caption)
+    assert next(m for m in board.metric if m.label == "Runs").value == "17"
+
+
+def test_the_leaderboard_keeps_each_persons_best_and_running_runs_and_at_most_ten_rows():
+    def row(run, owner, mnist, status=store.FINISHED):
+        return {"run": run, "owner": owner, "room": None, "mnist": mnist, "status": status}
+
+    rows = [row(1, "a", 0.9), row(2, "a", 0.95), row(3, "a", 0.5, store.RUNNING), row(4, "b", 0.92)]
+    assert [r["run"] for r in room.leaders(rows)] == [2, 4, 3]
+    many = [row(i, f"p{i}", 0.5 + i / 100) for i in range(25)]
+    assert [r["run"] for r in room.leaders(many)] == list(range(24, 14, -1))

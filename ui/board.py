@@ -141,6 +141,7 @@ def _leaderboard(snap: room.Snapshot) -> None:
     if not snap.runs:
         st.info("No runs yet: train a model in the studio's sidebar, and it appears here while it trains.")
         return
+    shown = room.leaders(snap.runs)
     table = pd.DataFrame(
         [
             {
@@ -154,15 +155,18 @@ def _leaderboard(snap: room.Snapshot) -> None:
                 "MNIST test %": float("nan") if r["mnist"] is None else round(100 * r["mnist"], 2),
                 "room %": float("nan") if r["room"] is None else round(100 * r["room"], 2),
             }
-            for i, r in enumerate(snap.runs)
+            for i, r in enumerate(shown)
         ]
     )
     # A plain table: large, readable text on a projector, and every row in the page (no scrolling grid).
     with st.container(key="board_runs"):
         st.table(table.style.format(FORMATS, na_rep="–"), border="horizontal", hide_index=True)
+    people = len({r["owner"] for r in snap.runs})
     st.caption(
-        "Ranked by room accuracy: how well each model reads this room's own handwriting (its test half "
-        "only), then by MNIST test accuracy. A run gets its room score when it ends."
+        f"Each person's best run (and any still training): {len(shown)} of {len(snap.runs)} runs by {people} "
+        f"{'person' if people == 1 else 'people'}; every run is in the studio's Runs tab. Ranked by room "
+        "accuracy: how well each model reads this room's own handwriting (its test half only), then by MNIST "
+        "test accuracy. A run gets its room score when it ends."
     )
 
 

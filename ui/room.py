@@ -29,6 +29,7 @@ JOIN_ENV = "DIGIT_STUDIO_JOIN_URL"
 # this process's own, which listens on loopback only.
 JOIN_PORT_ENV = "DIGIT_STUDIO_JOIN_PORT"
 LATEST = 12  # shared drawings shown on the board
+BOARD_ROWS = 10  # leaderboard rows on the projector: readable from the back of the room
 ONLINE_WITHIN = 60.0  # seconds: a session that said "still here" this recently is online
 
 
@@ -234,6 +235,7 @@ def build(runs_store: store.Store | None) -> Snapshot:
         snap.runs.append(
             {
                 "run": r.id,
+                "owner": r.owner,
                 "who": names.get(r.owner, "?"),
                 "name": r.name,
                 "settings": short_settings(r.config),
@@ -249,6 +251,17 @@ def build(runs_store: store.Store | None) -> Snapshot:
     snap.runs.sort(key=_rank)
     snap.standings = standings(snap.round, snap.runs)
     return snap
+
+
+def leaders(rows: list[dict], top: int = BOARD_ROWS) -> list[dict]:
+    """The board's leaderboard: each person's best run and any of theirs still training, best
+    first, at most ``top`` rows. One person's many runs cannot push everyone else off the board."""
+    seen, out = set(), []
+    for r in sorted(rows, key=_rank):
+        if r["owner"] not in seen or r["status"] == store.RUNNING:
+            out.append(r)
+        seen.add(r["owner"])
+    return out[:top]
 
 
 def _rank(row: dict) -> tuple:
