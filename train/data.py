@@ -122,7 +122,7 @@ class Mnist:
 
     def _styled(self, images: torch.Tensor, split: str) -> torch.Tensor:
         """Training digits with the flagged 1s and barred 7s of ``train.styles``; test ones as they are."""
-        return with_styles(images, self.train_labels[: len(images)]) if split == "train" else images
+        return with_styles(images, self.train_labels) if split == "train" else images
 
     def subset(self, n_train: int, n_test: int) -> Mnist:
         """The first n digits of each split: a tiny dataset for fast tests and smoke runs."""
