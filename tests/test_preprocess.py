@@ -7,7 +7,18 @@ import pytest
 import torch
 from PIL import Image
 
-from model.preprocess import BOX, CENTRE, STROKE, aspect, frame_batch, normalise_width, stroke_width, to_ink, to_mnist
+from model.preprocess import (
+    BOX,
+    CENTRE,
+    MAX_THINNING,
+    STROKE,
+    aspect,
+    frame_batch,
+    normalise_width,
+    stroke_width,
+    to_ink,
+    to_mnist,
+)
 
 ys = np.arange(28) + 0.5
 
@@ -35,9 +46,9 @@ def test_off_centre_square_comes_back_centred_and_20px(framing):
     assert out.min() >= 0 and out.max() <= 1
     cy, cx = centre_of_mass(out)
     assert cy == pytest.approx(CENTRE, abs=0.05) and cx == pytest.approx(CENTRE, abs=0.05)
-    # framed to a filled 20x20 square, whose "stroke" (20 px) is then thinned by the most there is, 2 px
-    assert out.sum() == pytest.approx((BOX - 2) ** 2, abs=2)
-    assert ink_extent(out) == pytest.approx((BOX - 2, BOX - 2), abs=0.1)
+    # framed to a filled 20x20 square, whose "stroke" (20 px) is then thinned by the most there is, 6 px
+    assert out.sum() == pytest.approx((BOX - MAX_THINNING) ** 2, abs=2)
+    assert ink_extent(out) == pytest.approx((BOX - MAX_THINNING, BOX - MAX_THINNING), abs=0.1)
 
 
 @pytest.mark.parametrize("framing", ["frame", "frame+deskew"])
@@ -45,9 +56,9 @@ def test_narrow_ink_is_widened_part_way_to_square(framing):
     img = canvas()
     img[40:240, 100:150] = 255  # 200 tall, 50 wide: aspect ratio 0.25
     h, w = ink_extent(to_mnist(img, framing))
-    # framed 20 tall and 20 * sqrt(sin(pi/8)) = 12.4 wide, then (a 12 px "stroke") thinned by the most, 2 px
-    assert h == pytest.approx(BOX - 2, abs=0.1) and w == pytest.approx(
-        BOX * math.sqrt(math.sin(math.pi / 8)) - 2, abs=0.1
+    # framed 20 tall and 20 * sqrt(sin(pi/8)) = 12.4 wide, then (a 12 px "stroke") thinned by the most, 6 px
+    assert h == pytest.approx(BOX - MAX_THINNING, abs=0.1) and w == pytest.approx(
+        BOX * math.sqrt(math.sin(math.pi / 8)) - MAX_THINNING, abs=0.1
     )
     wide = canvas()
     wide[100:150, 40:240] = 255  # the same bar lying down: the same, turned
@@ -125,7 +136,8 @@ def test_batch_matches_single_and_mnist_sized_digits_stay_put():
     batch = frame_batch(torch.from_numpy(imgs), "frame").numpy()
     for i in range(3):
         np.testing.assert_allclose(batch[i], to_mnist(imgs[i], "frame"), atol=1e-5)
-    assert ink_extent(batch[0])[0] == pytest.approx(BOX - 2, abs=0.5)  # the 8 px wide block thinned by 2 px
+    # the 8 px wide block, framed 15 px wide, is a "stroke" thinned by the most there is
+    assert ink_extent(batch[0])[0] == pytest.approx(BOX - MAX_THINNING, abs=0.5)
 
 
 def test_unknown_framing_and_bad_shapes_are_refused():
@@ -163,10 +175,12 @@ def test_stroke_width_of_a_ring_and_of_nothing():
 
 
 def test_width_normalisation_thickens_thin_and_thins_thick_strokes():
-    thin, thick = bar(20, 2), bar(20, 7)
+    thin, thick, thicker = bar(20, 2), bar(20, 8), bar(20, 12)
     grown, shrunk = normalise_width(thin), normalise_width(thick)
     assert float(stroke_width(grown)) == pytest.approx(STROKE, abs=0.2)
-    assert float(stroke_width(shrunk)) == pytest.approx(5, abs=1e-5)  # at most 2 px thinner: 7 -> 5
+    assert float(stroke_width(shrunk)) == pytest.approx(STROKE, abs=0.2)  # three erosions, the last in part
+    assert float(stroke_width(normalise_width(thicker))) == pytest.approx(6, abs=1e-5)  # at most 6 px thinner
+    assert float(stroke_width(normalise_width(bar(20, 4)))) == pytest.approx(STROKE, abs=0.2)
     assert float(stroke_width(normalise_width(bar(20, 5)))) == pytest.approx(STROKE, abs=0.2)
     same = bar(20, 3) * 0.9
     assert torch.equal(normalise_width(same, target=float(stroke_width(same))), same)  # at the target: unchanged
