@@ -4,7 +4,8 @@ The classifier always answers one of ten digits, so this is a separate check wit
 
 - a line that is not upright (a vertical line is a 1): the ink's principal axis is long and
   more than 28 degrees off vertical, measured before framing (deskew would make it upright);
-- a filled blob: more than 18 % of the framed 28x28 field is solid ink (a digit can reach 30 %),
+- a filled blob: more than 18 % of the framed 28x28 field is solid ink before its strokes are
+  thinned to the common width (a digit can reach 30 %),
   it fills 85 % of its convex hull (a digit has gaps), and it is roundish (a 1 is a solid bar,
   which the framing widens part way to square, but its ink stays long and thin);
 - anything else far from every digit: the framed image is scored against MNIST itself, as a
@@ -25,8 +26,9 @@ import functools
 from pathlib import Path
 
 import numpy as np
+import torch
 
-from model.preprocess import to_ink, to_mnist
+from model.preprocess import frame_batch, to_ink, to_mnist
 
 SPACE_PATH = Path(__file__).resolve().parents[1] / "assets" / "digit_space.safetensors"
 DIMS = 40  # main directions of MNIST's pixels kept for the per-digit Gaussians
@@ -112,6 +114,13 @@ def _solidity(mask: np.ndarray) -> float:
         return 0.0
 
 
+def _solid_share(ink: np.ndarray) -> float:
+    """Share of the framed 28x28 field that is solid ink (> 0.5) as framed, before the stroke
+    width is normalised: thinning a filled disc by 6 px would hide how much of it is ink."""
+    unthinned = frame_batch(torch.from_numpy(np.ascontiguousarray(ink, np.float32))[None], widths=False)[0]
+    return float((unthinned > 0.5).float().mean())
+
+
 def not_a_digit(image, framed: np.ndarray | None = None) -> str | None:
     """Why ``image`` (a drawing or ink image) is not a digit: a key of MESSAGES, or None.
 
@@ -126,8 +135,7 @@ def not_a_digit(image, framed: np.ndarray | None = None) -> str | None:
     elongation, off_vertical = _axis(ink)
     if elongation > LINE_ELONGATION and off_vertical > LINE_ANGLE:
         return "line"
-    solid = framed > 0.5
-    if float(solid.mean()) > BLOB_FILL and elongation < BLOB_ELONGATION and _solidity(solid) > BLOB_SOLIDITY:
+    if elongation < BLOB_ELONGATION and _solidity(framed > 0.5) > BLOB_SOLIDITY and _solid_share(ink) > BLOB_FILL:
         return "blob"
     if far_score(framed) > FAR:
         return "shape"

@@ -173,12 +173,13 @@ def _grid(p: FrameParams, h: int, w: int, k: int) -> torch.Tensor:
     return torch.stack((2 * x / w - 1, 2 * y / h - 1), dim=-1)
 
 
-def frame_batch(x: torch.Tensor, framing: str = "frame+deskew", chunk: int = 8192) -> torch.Tensor:
+def frame_batch(x: torch.Tensor, framing: str = "frame+deskew", chunk: int = 8192, widths: bool = True) -> torch.Tensor:
     """Frame a batch of ink images (N,H,W) in [0,1] into (N,28,28) float32.
 
     ``none`` only resizes to 28x28 (area-averaged); ``frame`` crops, scales the longer side
     to 20 px and centres the mass; ``frame+deskew`` also shears the main axis upright. Both
-    then redraw the strokes at one width (``normalise_width``). Blank images come back blank.
+    then redraw the strokes at one width (``normalise_width``; ``widths=False`` leaves them as
+    framed, for measuring the ink itself). Blank images come back blank.
     """
     _check_framing(framing)
     x = torch.as_tensor(x, dtype=torch.float32)
@@ -197,7 +198,8 @@ def frame_batch(x: torch.Tensor, framing: str = "frame+deskew", chunk: int = 819
         img = F.grid_sample(part[:, None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)
         if k > 1:
             img = F.avg_pool2d(img, k)
-        out.append(normalise_width(img[:, 0].clamp_(0, 1)).clamp_(0, 1))
+        img = img[:, 0].clamp_(0, 1)
+        out.append(normalise_width(img).clamp_(0, 1) if widths else img)
     return torch.cat(out) if out else x.new_zeros((0, SIZE, SIZE))
 
 
