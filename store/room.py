@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -77,10 +78,11 @@ _LOOKALIKE = str.maketrans(
 
 def nick_key(name: str) -> str:
     """What makes two nicknames the same: how they look. Compatibility-normalised, accents
-    dropped, case-folded, Cyrillic and Greek look-alikes made Latin, spaces dropped ("Alice",
-    "ALICE", "Ａｌｉｃｅ", "al ice", "Alíce" and "Аlice" with a Cyrillic А are one name)."""
+    dropped, case-folded, Cyrillic and Greek look-alikes made Latin, spaces and punctuation dropped
+    ("Alice", "ALICE", "Ａｌｉｃｅ", "al ice", "Alíce", "Alice!" and "Аlice" with a Cyrillic А are
+    one name, and "Presenter." is the presenter's)."""
     text = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
-    return "".join(text.casefold().translate(_LOOKALIKE).split())
+    return "".join(ch for ch in text.casefold().translate(_LOOKALIKE) if unicodedata.category(ch)[0] not in "PZC")
 
 
 def split_of(framed: bytes) -> str:
@@ -93,6 +95,17 @@ class RoomMethods:
 
     # -- nicknames ---------------------------------------------------------------------------
 
+    def drawings_added(self, owner: str, since: float = 0.0) -> int:
+        """How many drawings ``owner`` kept for the room at or after ``since`` (unix seconds)."""
+        with self._tx(write=False) as conn:
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(drawings)
+                    .where(drawings.c.owner == owner, drawings.c.created >= since)
+                ).scalar()
+            )
+
     def set_nickname(self, owner: str, name: str, label: str = "") -> str:
         """Give a participant a nickname (``''`` removes it); returns it as stored.
 
@@ -103,7 +116,7 @@ class RoomMethods:
         key = nick_key(nickname)
         if name and not key:
             raise Refused("a nickname needs at least one letter or digit")
-        if key and any(key == r or (r == "guest" and key.startswith(r)) for r in _RESERVED):
+        if key and (key in _RESERVED or re.fullmatch(r"guest[0-9a-f]{4}", key)):  # "Guestina" is a name
             raise Refused(f"“{nickname}” is how the room already names someone else: pick another nickname")
         now = time.time()
         values = {"nickname": nickname or None, "nick_key": key or None, "last_seen": now}

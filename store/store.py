@@ -433,6 +433,15 @@ class Store(RoomMethods):
 
     # -- runs: reading -----------------------------------------------------------------------
 
+    def runs_started(self, owner: str, since: float = 0.0) -> int:
+        """How many runs ``owner`` started at or after ``since`` (unix seconds), archived ones too."""
+        with self._tx(write=False) as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(runs).where(runs.c.owner == owner, runs.c.started >= since)
+                ).scalar()
+            )
+
     def runs(self, archived: bool = False) -> list[Run]:
         """Live runs, newest first (``archived=True``: the deleted ones instead)."""
         has_model = runs.c.checkpoint.is_not(None).label("has_model")
@@ -544,6 +553,11 @@ class Store(RoomMethods):
                         conn.execute(insert(participants).values(id=owner, label=label, created=now, last_seen=now))
                 except IntegrityError:
                     pass  # the same participant in two tabs at once
+
+    def away(self, owner: str) -> None:
+        """Note that a participant is no longer here (a browser that became the presenter's)."""
+        with self._tx() as conn:
+            conn.execute(update(participants).where(participants.c.id == owner).values(last_seen=0.0))
 
     def online(self, within: float = 60.0) -> list[dict]:
         """Participants seen in the last ``within`` seconds: id, label, nickname, last_seen."""

@@ -185,3 +185,114 @@ def test_the_leaderboard_keeps_each_persons_best_and_running_runs_and_at_most_te
     assert [r["run"] for r in room.leaders(rows)] == [2, 4, 3]
     many = [row(i, f"p{i}", 0.5 + i / 100) for i in range(25)]
     assert [r["run"] for r in room.leaders(many)] == list(range(24, 14, -1))
+
+
+def _train(at) -> None:
+    at.session_state["cfg_epochs"], at.session_state["cfg_framing"], at.session_state["cfg_batch_size"] = 1, "none", 64
+    at.run()
+    next(b for b in at.button if b.label == "Train").click().run()
+
+
+def test_a_reload_or_a_second_tab_does_not_reset_a_persons_run_limit(app, monkeypatch):
+    """The Train rate is counted per person in the store: a reload is a new session, not a new person."""
+    monkeypatch.setenv("DIGIT_STUDIO_PRESENTER_PASSCODE", "correct horse")
+    from ui import limits
+
+    first, s = app(), the_store()
+    owner = first.session_state["owner"]
+    cfg = {"model": "softmax", "optimizer": "adam", "lr": 0.02, "batch_size": 64, "epochs": 1, "framing": "none"}
+    for i in range(limits.RATES["train"][0]):  # runs this person started in the last minute, from other tabs
+        s.finish_run(s.start_run(cfg, "app", f"r{i}", owner=owner), store.FINISHED, test_accuracy=0.5)
+    again = app(owner=owner)
+    _train(again)
+    assert again.session_state.job is None
+    assert any("all your tabs together" in w.value for w in again.sidebar.warning)
+    someone_else = app()
+    _train(someone_else)  # the limit is that person's, not the room's
+    assert someone_else.session_state.job is not None
+    someone_else.session_state.job.join(60)
+
+
+def test_one_person_trains_one_run_at_a_time_whatever_the_tabs(app, monkeypatch):
+    monkeypatch.setenv("DIGIT_STUDIO_PRESENTER_PASSCODE", "correct horse")
+    tab = app()
+    owner, slots = tab.session_state["owner"], state.training_slots()
+    assert slots.claim(owner, 1)  # their run in another tab, waiting for a slot or training
+    try:
+        _train(app(owner=owner))
+        second = app(owner=owner)
+        _train(second)
+        assert second.session_state.job is None
+        assert any("already have a run waiting or training" in w.value for w in second.sidebar.warning)
+    finally:
+        slots.unclaim(owner, 1)
+    _train(second)  # that run ended: this tab may train now
+    assert second.session_state.job is not None
+    second.session_state.job.join(60)
+
+
+def test_a_long_nickname_is_cut_with_a_word_why_not_dropped(app):
+    at = app()
+    at.text_input(key="nickname").input("Ann" + "a" * 497).run()
+    assert the_store().nickname(at.session_state["owner"]) == "Ann" + "a" * (store.NICK_MAX - 3)
+    assert at.text_input(key="nickname").value == "Ann" + "a" * (store.NICK_MAX - 3)
+    assert any(f"at most {store.NICK_MAX} characters" in c.value for c in at.sidebar.caption)
+
+
+def test_punctuation_does_not_make_a_name_new_and_guest_labels_are_reserved_only_as_labels(app):
+    s = the_store()
+    s.set_nickname("a", "Nora", "Guest 0000")
+    for taken in ("Nora.", "N-o-r-a!"):
+        with pytest.raises(store.NicknameTaken):
+            s.set_nickname("b", taken, "Guest 1111")
+    for reserved in ("PRESENTER!", "Guest 1a2b", "guest"):
+        with pytest.raises(store.Refused):
+            s.set_nickname("b", reserved, "Guest 1111")
+    assert s.set_nickname("b", "Guestina", "Guest 1111") == "Guestina"
+    with pytest.raises(store.Refused, match="at least one letter or digit"):
+        s.set_nickname("c", "!!!", "Guest 2222")
+
+
+def test_the_presence_note_is_written_on_every_tick_of_its_timer_and_on_the_board(app, monkeypatch):
+    """The fragment ticks every SEEN_EVERY s; a tick a little early was skipped before, so an idle
+    participant was written every 40 s of the 60 s window. The board page has the timer too."""
+    import time
+
+    from ui import access
+
+    at = app()
+    owner, s = at.session_state["owner"], the_store()
+    s.away(owner)
+    assert owner not in {p["id"] for p in s.online()}
+    at.session_state["seen_at"] = time.time() - access.SEEN_EVERY * 0.9  # the next tick, a little early
+    at.run()
+    assert owner in {p["id"] for p in s.online()}
+    ticks = []
+    monkeypatch.setattr(room, "presence", lambda: ticks.append(1))
+    app(board=True, owner=owner)
+    assert ticks  # the board registers the timer that keeps a watching participant online
+
+
+def test_a_browser_that_becomes_the_presenters_leaves_the_people_online(app, monkeypatch):
+    monkeypatch.setenv("DIGIT_STUDIO_PRESENTER_PASSCODE", "correct horse")
+    p = app()
+    owner = p.session_state["owner"]
+    assert owner in {x["id"] for x in the_store().online()}
+    p.text_input(key="presenter_passcode").set_value("correct horse")
+    next(x for x in p.button if x.label == "Unlock presenter mode").click().run()
+    assert p.session_state["is_presenter"] and owner not in {x["id"] for x in the_store().online()}
+
+
+def test_the_board_shows_the_epoch_a_stopped_run_reached_not_its_setting(app):
+    from train.loop import EpochMetrics
+
+    s = the_store()
+    cfg = {"model": "softmax", "optimizer": "adam", "lr": 0.02, "batch_size": 60, "epochs": 200, "framing": "none"}
+    rid = s.start_run(cfg, "app", "long", owner="a")
+    s.add_epochs(rid, [EpochMetrics(e, 0.5, [0.5], 0.5, 0.8, 0.1) for e in (1, 2, 3)])
+    s.finish_run(rid, store.STOPPED, test_accuracy=0.8)
+    done = s.start_run({**cfg, "epochs": 2}, "app", "short", owner="b")
+    s.finish_run(done, store.FINISHED, test_accuracy=0.7)
+    (table,) = app(board=True).table
+    rows = table.value.set_index("name")
+    assert rows.loc["long", "epoch"] == 3 and rows.loc["short", "epoch"] == 2

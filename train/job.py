@@ -59,6 +59,20 @@ class TrainingSlots:
         self._cond = threading.Condition()
         self._running: set[int] = set()
         self._waiting: list[int] = []
+        self._owners: dict[str, int] = {}  # each owner's one job that waits for or holds a slot
+
+    def claim(self, owner: str, ticket: int) -> bool:
+        """Note that ``owner``'s job ``ticket`` is queued or training; False while another job of
+        theirs is (one run at a time per person, however many tabs or sessions they open)."""
+        with self._cond:
+            if self._owners.setdefault(owner, ticket) != ticket:
+                return False
+            return True
+
+    def unclaim(self, owner: str, ticket: int) -> None:
+        with self._cond:
+            if self._owners.get(owner) == ticket:
+                del self._owners[owner]
 
     def position(self, ticket: int) -> int:
         """0 while running (or not waiting), else 1-based place in line."""
@@ -208,6 +222,7 @@ class TrainingJob:
                 except Exception:  # the view that needs it computes it again and says what is wrong
                     logging.getLogger(__name__).exception("after-training work failed")
         finally:
+            self.slots.unclaim(self.owner, id(self))
             self._settled.set()
 
     def _train(self) -> None:

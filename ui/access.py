@@ -132,7 +132,7 @@ def set_cookie(name: str, value: str, same_site: str = "Strict", days: int = COO
 
 
 def note_seen() -> None:
-    """Tell the store this session is here (at most once per SEEN_EVERY)."""
+    """Tell the store this session is here (at most once per half SEEN_EVERY)."""
     _note_seen()
 
 
@@ -143,7 +143,9 @@ def _note_seen() -> None:
     if ss.is_presenter and passcode():
         return  # the board's "Online" counts participants; the presenter runs the room
     runs = state.store_or_none()
-    if runs is None or time.time() - ss.seen_at < SEEN_EVERY:
+    # Half the period: the presence fragment ticks every SEEN_EVERY, and a tick that came a little
+    # early was skipped, so a note was written only every other tick (40 s of the 60 s window).
+    if runs is None or time.time() - ss.seen_at < SEEN_EVERY / 2:
         return
     try:
         runs.seen(ss.owner, anonymous_label(ss.owner))
@@ -178,6 +180,7 @@ def try_passcode(entered: str) -> tuple[bool, str]:
         if runs is not None:
             for key, _ in counts.values():
                 runs.passcode_ok(key)
+            runs.away(st.session_state.owner)  # the presenter runs the room: not one of "In the room"
         st.session_state.is_presenter = True
         return True, "Presenter mode is on for this browser session."
     waits = (

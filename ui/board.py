@@ -37,6 +37,7 @@ def render() -> None:
     with st.sidebar:
         st.page_link(pages.studio(), label="Back to the studio", icon=":material/draw:")
         access.render_panel()
+        room.presence()  # a participant watching the board is in the room too
     st.title("Room board")
     _header()
     _live()

@@ -1,10 +1,12 @@
-"""Per-session limits: how often Train and Stop may be clicked, how many runs a session may
-start, and how many models it keeps. Pure functions on a session-state-like mapping."""
+"""Limits: how often Train and Stop may be clicked, how many runs a session may start, and how
+many models it keeps (pure functions on a session-state-like mapping), and the same counts per
+person, read from the store (``person_waits``): a reload or a second tab is a new session, not a
+new person."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 
 MAX_RUNS = 50  # trainings one browser session may start; one at a time (queued or running)
 MAX_MODELS = 12  # models a session keeps to draw with, besides the shipped one; the oldest go first
@@ -25,6 +27,22 @@ def allow(ss: MutableMapping, action: str, now: float | None = None) -> float:
         return recent[0] + window - now
     ss["_clicks"][action] = [*recent, now]
     return 0.0
+
+
+PERSON_DAY = 24 * 3600.0  # MAX_RUNS per person counts the runs of the last day (a room's session)
+
+
+def person_waits(action: str, started: Callable[[float], int], now: float | None = None) -> str | None:
+    """Why one person may not ``action`` ("train" or "teach") now, or None; ``started(since)``
+    counts what they did since then (unix seconds) in the store, over all their sessions."""
+    now = time.time() if now is None else now
+    most, window = RATES[action]
+    if action == "train" and started(now - PERSON_DAY) >= MAX_RUNS:
+        return f"You have started {MAX_RUNS} runs today, the most one person may."
+    if started(now - window) >= most:
+        what = "runs" if action == "train" else "drawings kept for the room"
+        return f"That is {most} {what} in {window:.0f} s from you (all your tabs together): wait a little."
+    return None
 
 
 def runs_left(ss: MutableMapping) -> int:

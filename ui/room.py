@@ -210,7 +210,8 @@ def build(runs_store: store.Store | None) -> Snapshot:
         runs_store.mark_interrupted()
         runs = runs_store.runs()
         names = runs_store.names([r.owner for r in runs])
-        latest_epoch = runs_store.latest_epochs([r.id for r in runs if r.status == store.RUNNING])
+        # a stopped, failed or interrupted run shows the epoch it reached, not the epochs it was set to
+        latest_epoch = runs_store.latest_epochs([r.id for r in runs if r.status != store.FINISHED])
         revision = runs_store.drawings_revision()
         scores = run_scores(runs_store, runs)
         online = runs_store.online(ONLINE_WITHIN)
@@ -240,7 +241,7 @@ def build(runs_store: store.Store | None) -> Snapshot:
                 "name": r.name,
                 "settings": short_settings(r.config),
                 "status": r.status,
-                "epoch": epoch if r.status == store.RUNNING else r.config["epochs"],
+                "epoch": r.config["epochs"] if r.status == store.FINISHED else (epoch or 0),
                 "mnist": acc if r.status == store.RUNNING else r.test_accuracy,
                 "room": None if score is None else score.accuracy,
                 "seconds": r.duration,
@@ -320,8 +321,12 @@ def _save_nickname() -> None:
     if runs is None:
         ss.nickname_note = ("error", "There is no run history on this server, so nicknames cannot be kept.")
         return
+    # The field has no max_chars: Streamlit silently ignores a longer paste there, and the old name
+    # (or an empty field) stayed with no word why. The store keeps the first NICK_MAX characters.
+    entered = str(ss.get("nickname", ""))
+    cut = len(" ".join(entered.split())) > store.NICK_MAX
     try:
-        kept = runs.set_nickname(ss.owner, ss.get("nickname", ""), access.anonymous_label(ss.owner))
+        kept = runs.set_nickname(ss.owner, entered[: store.NICK_MAX * 4], access.anonymous_label(ss.owner))
     except store.Refused as exc:
         ss.nickname_note = ("error", text.message(exc))
         ss.nickname = ss.get("nickname_kept", "")
@@ -331,7 +336,8 @@ def _save_nickname() -> None:
         return
     ss.nickname = ss.nickname_kept = kept
     feed().invalidate()
-    ss.nickname_note = ("ok", f"You are {text.md(kept)} in the room." if kept else "You are anonymous again.")
+    said = f"You are {text.md(kept)} in the room." if kept else "You are anonymous again."
+    ss.nickname_note = ("ok", f"{said} (A nickname is at most {store.NICK_MAX} characters.)" if cut else said)
 
 
 def nickname_field() -> None:
@@ -347,7 +353,6 @@ def nickname_field() -> None:
     st.text_input(
         "Your nickname",
         key="nickname",
-        max_chars=store.NICK_MAX,
         on_change=_save_nickname,
         placeholder=access.anonymous_label(ss.owner),
         help="How the room board, the Runs tab and shared drawings name you. Unique in the room; change it any time.",

@@ -12,7 +12,7 @@ from model.checkpoint import downsample
 from train import OPTIMIZERS, PRESETS, TrainConfig
 from train.config import config_from_strings, config_to_strings
 from train.job import QUEUED, TrainingJob
-from ui import limits, state, text, training
+from ui import access, limits, state, text, training
 from ui.plots import GREEN, GREY, line_spec
 
 LRS = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
@@ -186,13 +186,14 @@ def settings() -> TrainConfig | None:
         "0 trains on MNIST only. The run then shows its room accuracy with and without them, always "
         "measured on the room's test half, which training never sees.",
     )
-    st.text_input(
+    st.text_input(  # no max_chars: Streamlit silently ignores a longer paste; the name is cut instead
         "Run name (optional)",
         key="run_name",
-        max_chars=40,
         placeholder="e.g. your name",
         help="Shown in the Runs tab and its leaderboard, so you can find your run.",
     )
+    if len(str(ss.get("run_name", "")).strip()) > store.NAME_MAX:
+        st.caption(f"Only the first {store.NAME_MAX} characters of the run name are kept.")
     try:
         cfg = TrainConfig(**{name: ss[_key(name)] for name in FIELDS})
     except ValueError as exc:
@@ -216,9 +217,12 @@ def _start(cfg: TrainConfig) -> None:
     if data is None:
         return
     runs, _ = state.run_history()
-    name = text.clean(ss.get("run_name", ""), 40)
-    limits.count_run(ss)
     owner = ss.get("owner", store.PRESENTER)
+    why = None if runs is None or access.is_presenter() else _person_limit(runs, owner)
+    if why:
+        st.warning(why)
+        return
+    name = text.clean(ss.get("run_name", ""), 40)
     load = lambda: data
     if cfg.room_weight:  # the room's training half joins MNIST (train/room.py), read in the job's thread
         if runs is None:
@@ -227,7 +231,23 @@ def _start(cfg: TrainConfig) -> None:
         from train.room import with_room
 
         load = lambda: with_room(data, runs, cfg)
-    state.start_job(TrainingJob(cfg, load, state.training_slots(), name=name, runs=runs, owner=owner))
+    slots = state.training_slots()
+    job = TrainingJob(cfg, load, slots, name=name, runs=runs, owner=owner)
+    if not slots.claim(owner, id(job)):
+        st.warning(
+            "You already have a run waiting or training, perhaps in another tab: stop it there or let it "
+            "finish, then start this one. (One run at a time per person keeps the room's slots fair.)"
+        )
+        return
+    limits.count_run(ss)
+    state.start_job(job)
+
+
+def _person_limit(runs: store.Store, owner: str) -> str | None:
+    try:
+        return limits.person_waits("train", lambda since: runs.runs_started(owner, since))
+    except store.StoreError:
+        return None  # the run itself will say what is wrong with the store
 
 
 def _stop(job: TrainingJob) -> None:

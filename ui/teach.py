@@ -76,6 +76,13 @@ def _teach(label: int | None) -> None:
     if limits.allow(ss, "teach"):
         ss.teach_note = "That is a lot of labels in a short time: wait a little, then try again."
         return
+    try:
+        why = limits.person_waits("teach", lambda since: runs.drawings_added(ss.owner, since))
+    except store.StoreError:
+        why = None  # add_drawing below says what is wrong with the store
+    if why and not access.is_presenter():
+        ss.teach_note = f"Not kept: {why}"
+        return
     png, framed = drawing_png(image), room.framed_bytes(image)
     if framed is None:
         return
