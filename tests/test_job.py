@@ -170,3 +170,17 @@ def test_a_failed_run_hands_nothing_on():
     job = TrainingJob(CFG.replace(optimizer="sgd", lr=100), lambda: noisy, TrainingSlots(1), on_done=seen.append)
     job.start().join(60)
     assert job.state == FAILED and seen == [] and job.wait_first_epoch(0) and job.settled
+
+
+def test_one_owner_holds_one_claim_until_that_job_is_done():
+    class Job:
+        done = False
+
+    slots, first, second = TrainingSlots(1), Job(), Job()
+    assert slots.claim("ann", first) and slots.claim("ann", first)  # the same job again: still its claim
+    assert not slots.claim("ann", second)  # another tab of Ann's
+    assert slots.claim("bo", second)  # someone else
+    first.done = True
+    assert slots.claim("ann", Job())  # the first run ended (its thread may still be tidying up)
+    slots.unclaim("bo", second)
+    assert slots.claim("bo", Job())

@@ -217,7 +217,12 @@ def test_one_person_trains_one_run_at_a_time_whatever_the_tabs(app, monkeypatch)
     monkeypatch.setenv("DIGIT_STUDIO_PRESENTER_PASSCODE", "correct horse")
     tab = app()
     owner, slots = tab.session_state["owner"], state.training_slots()
-    assert slots.claim(owner, 1)  # their run in another tab, waiting for a slot or training
+
+    class Other:  # their run in another tab, waiting for a slot or training
+        done = False
+
+    other = Other()
+    assert slots.claim(owner, other)
     try:
         _train(app(owner=owner))
         second = app(owner=owner)
@@ -225,8 +230,8 @@ def test_one_person_trains_one_run_at_a_time_whatever_the_tabs(app, monkeypatch)
         assert second.session_state.job is None
         assert any("already have a run waiting or training" in w.value for w in second.sidebar.warning)
     finally:
-        slots.unclaim(owner, 1)
-    _train(second)  # that run ended: this tab may train now
+        other.done = True  # that run ended
+    _train(second)  # this tab may train now
     assert second.session_state.job is not None
     second.session_state.job.join(60)
 

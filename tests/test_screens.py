@@ -170,3 +170,19 @@ def test_a_phone_opens_the_sidebar_at_once_and_it_stays_open(browser, app_url): 
     wait_idle(page)
     expect(sidebar(page).get_by_role("button", name="Train", exact=True)).to_be_in_viewport()
     context.close()
+
+
+def test_a_phone_turned_to_landscape_keeps_the_sidebar_out_of_the_way(browser, app_url):  # noqa: F811
+    """Turning a phone crosses Streamlit's own breakpoint, which opened the sidebar over the canvas
+    and the title (room probe, 2026-12-03). Collapsed before the turn, it stays collapsed after it."""
+    context = browser.new_context(**SCREENS["phone"])
+    page = context.new_page()
+    goto(page, app_url)
+    bar = page.locator('section[data-testid="stSidebar"]')
+    expect(bar).to_have_attribute("data-collapsed", "true")
+    page.set_viewport_size({"width": 844, "height": 390})
+    page.wait_for_timeout(1500)
+    expect(bar).to_have_attribute("data-collapsed", "true")
+    page.locator(CANVAS).scroll_into_view_if_needed()
+    expect(page.locator(CANVAS)).to_be_in_viewport()
+    context.close()

@@ -59,19 +59,21 @@ class TrainingSlots:
         self._cond = threading.Condition()
         self._running: set[int] = set()
         self._waiting: list[int] = []
-        self._owners: dict[str, int] = {}  # each owner's one job that waits for or holds a slot
+        self._owners: dict[str, TrainingJob] = {}  # each owner's latest job (done or not)
 
-    def claim(self, owner: str, ticket: int) -> bool:
-        """Note that ``owner``'s job ``ticket`` is queued or training; False while another job of
-        theirs is (one run at a time per person, however many tabs or sessions they open)."""
+    def claim(self, owner: str, job: TrainingJob) -> bool:
+        """Note that ``job`` is ``owner``'s queued or training run; False while another job of
+        theirs is not done (one run at a time per person, however many tabs or sessions they open)."""
         with self._cond:
-            if self._owners.setdefault(owner, ticket) != ticket:
+            held = self._owners.get(owner)
+            if held is not None and held is not job and not held.done:
                 return False
+            self._owners[owner] = job
             return True
 
-    def unclaim(self, owner: str, ticket: int) -> None:
+    def unclaim(self, owner: str, job: TrainingJob) -> None:
         with self._cond:
-            if self._owners.get(owner) == ticket:
+            if self._owners.get(owner) is job:
                 del self._owners[owner]
 
     def position(self, ticket: int) -> int:
@@ -222,7 +224,7 @@ class TrainingJob:
                 except Exception:  # the view that needs it computes it again and says what is wrong
                     logging.getLogger(__name__).exception("after-training work failed")
         finally:
-            self.slots.unclaim(self.owner, id(self))
+            self.slots.unclaim(self.owner, self)
             self._settled.set()
 
     def _train(self) -> None:

@@ -79,6 +79,20 @@ export default function (component) {{
     }};
     tell(200); // at most 10 s: then the sidebar comes anyway
   }}
+  if (!window.__digitStudioRotate) {{
+    // A phone turned to landscape crosses Streamlit's own breakpoint, and Streamlit then opens the
+    // sidebar over the canvas. A sidebar that was collapsed just before the turn is collapsed again.
+    window.__digitStudioRotate = true;
+    window.addEventListener("resize", () => {{
+      const bar = document.querySelector('section[data-testid="stSidebar"]');
+      if (!bar || bar.dataset.collapsed !== "true") return;
+      setTimeout(() => {{
+        const now = document.querySelector('section[data-testid="stSidebar"]');
+        const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+        if (window.innerWidth <= {NARROW_PX} && now && now.dataset.collapsed === "false" && button) button.click();
+      }}, 400);
+    }});
+  }}
   if (window.__digitStudioCollapsed) return;
   if (!(data.presenter || window.innerWidth <= {NARROW_PX})) return;
   window.__digitStudioCollapsed = true;

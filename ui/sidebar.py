@@ -233,7 +233,7 @@ def _start(cfg: TrainConfig) -> None:
         load = lambda: with_room(data, runs, cfg)
     slots = state.training_slots()
     job = TrainingJob(cfg, load, slots, name=name, runs=runs, owner=owner)
-    if not slots.claim(owner, id(job)):
+    if not slots.claim(owner, job):
         st.warning(
             "You already have a run waiting or training, perhaps in another tab: stop it there or let it "
             "finish, then start this one. (One run at a time per person keeps the room's slots fair.)"
