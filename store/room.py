@@ -118,6 +118,8 @@ class RoomMethods:
             raise Refused("a nickname needs at least one letter or digit")
         if key and (key in _RESERVED or re.fullmatch(r"guest[0-9a-f]{4}", key)):  # "Guestina" is a name
             raise Refused(f"“{nickname}” is how the room already names someone else: pick another nickname")
+        if key and key in self._blocked():
+            raise Refused(f"“{nickname}” was removed from this room by the presenter: pick another nickname")
         now = time.time()
         values = {"nickname": nickname or None, "nick_key": key or None, "last_seen": now}
         try:
@@ -127,6 +129,35 @@ class RoomMethods:
         except IntegrityError:
             raise NicknameTaken(f"“{nickname}” is taken in this room: pick another nickname") from None
         return nickname
+
+    def nicknamed(self) -> list[tuple[str, str]]:
+        """Every participant with a nickname: (id, nickname), most recently seen first."""
+        with self._tx(write=False) as conn:
+            rows = conn.execute(
+                select(participants.c.id, participants.c.nickname)
+                .where(participants.c.nickname.is_not(None))
+                .order_by(participants.c.last_seen.desc())
+            ).fetchall()
+        return [(r.id, r.nickname) for r in rows]
+
+    def remove_nickname(self, owner: str, actor) -> str | None:
+        """Take a participant's nickname away, and keep anyone from choosing it again in this room
+        (presenter only: an offensive name leaves the projector). Returns the name, None if none."""
+        name = self.nickname(owner)
+        if not name:
+            return None
+        blocked = sorted(self._blocked() | {nick_key(name)})
+        self.set_setting("blocked_names", json.dumps(blocked), actor)  # refuses anyone but the presenter
+        with self._tx() as conn:
+            conn.execute(update(participants).where(participants.c.id == owner).values(nickname=None, nick_key=None))
+        return name
+
+    def _blocked(self) -> set[str]:
+        try:
+            found = json.loads(self.setting("blocked_names", "[]"))
+        except ValueError:
+            return set()
+        return {k for k in found if isinstance(k, str)} if isinstance(found, list) else set()
 
     def nickname(self, owner: str) -> str | None:
         with self._tx(write=False) as conn:

@@ -301,3 +301,21 @@ def test_the_board_shows_the_epoch_a_stopped_run_reached_not_its_setting(app):
     (table,) = app(board=True).table
     rows = table.value.set_index("name")
     assert rows.loc["long", "epoch"] == 3 and rows.loc["short", "epoch"] == 2
+
+
+def test_the_presenter_removes_an_offensive_nickname_and_nobody_can_take_it_again(app, monkeypatch):
+    monkeypatch.setenv("DIGIT_STUDIO_PRESENTER_PASSCODE", "correct horse")
+    rude, s = app(), the_store()
+    rude.text_input(key="nickname").input("Rude Name").run()
+    owner = rude.session_state["owner"]
+    with pytest.raises(store.PermissionDenied):
+        s.remove_nickname(owner, store.Actor(owner))  # a participant cannot
+    board = app(board=True, presenter=True)
+    board.selectbox(key="people_pick").set_value(owner)
+    next(b for b in board.button if b.label == "Remove the nickname").click().run()
+    assert not board.exception and any("was removed" in m.value for m in board.success)
+    assert s.nickname(owner) is None and s.names([owner])[owner].startswith("Guest ")
+    for again in ("Rude Name", "rude name!", "RUDENAME"):
+        with pytest.raises(store.Refused, match="removed from this room"):
+            s.set_nickname("someone else", again, "Guest 0000")
+    assert s.set_nickname(owner, "Polite", "Guest 0000") == "Polite"  # they may pick another

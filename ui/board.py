@@ -293,6 +293,7 @@ def _settings(runs: store.Store) -> None:
             else:
                 _act(lambda: runs.set_join_url(url, access.actor()), "The join address was saved.")
                 st.rerun()
+    _people(runs)
     with_model = {r.id: r for r in runs.runs() if r.has_model}
     options = [0, *with_model]
     chosen = runs.board_model()
@@ -306,6 +307,28 @@ def _settings(runs: store.Store) -> None:
             lambda: runs.set_board_model(ss.board_model_pick or None, access.actor()), "The board's model was changed."
         ),
     )
+
+
+def _people(runs: store.Store) -> None:
+    """Take an offensive nickname off the board: it is removed, and nobody may pick it again here."""
+    named = dict(runs.nicknamed())
+    with st.form("people_form", border=False):
+        who = st.selectbox(
+            "Remove a nickname",
+            list(named),
+            index=None,
+            format_func=lambda i: text.clean(named.get(i, "?"), state.LABEL_LEN),
+            key="people_pick",
+            placeholder="Nobody has a nickname yet" if not named else "Pick a nickname",
+            help="The person becomes a Guest again, keeps their runs and drawings, and cannot take the name back.",
+        )
+        if st.form_submit_button("Remove the nickname", disabled=not named) and who is not None:
+            name = named.get(who, "")
+            _act(
+                lambda: runs.remove_nickname(who, access.actor()),
+                f"“{text.md(name, store.NICK_MAX)}” was removed; nobody can pick it again in this room.",
+            )
+            st.rerun()
 
 
 def _round_controls(runs: store.Store) -> None:
