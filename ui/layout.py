@@ -81,16 +81,28 @@ export default function (component) {{
   }}
   if (!window.__digitStudioRotate) {{
     // A phone turned to landscape crosses Streamlit's own breakpoint, and Streamlit then opens the
-    // sidebar over the canvas. A sidebar that was collapsed just before the turn is collapsed again.
-    window.__digitStudioRotate = true;
-    window.addEventListener("resize", () => {{
+    // sidebar over the canvas, before the resize event arrives. A sidebar that opened together
+    // with a change of width (not by a tap) is collapsed again.
+    window.__digitStudioRotate = {{ openedAt: -1e9, width: window.innerWidth }};
+    const watch = () => {{
       const bar = document.querySelector('section[data-testid="stSidebar"]');
-      if (!bar || bar.dataset.collapsed !== "true") return;
+      if (!bar) return void setTimeout(watch, 200);
+      new MutationObserver(() => {{
+        if (bar.dataset.collapsed === "false") window.__digitStudioRotate.openedAt = performance.now();
+      }}).observe(bar, {{ attributes: true, attributeFilter: ["data-collapsed"] }});
+    }};
+    watch();
+    window.addEventListener("resize", () => {{
+      const seen = window.__digitStudioRotate;
+      if (window.innerWidth === seen.width) return; // a phone's address bar: the height only
+      seen.width = window.innerWidth;
       setTimeout(() => {{
-        const now = document.querySelector('section[data-testid="stSidebar"]');
+        const bar = document.querySelector('section[data-testid="stSidebar"]');
         const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
-        if (window.innerWidth <= {NARROW_PX} && now && now.dataset.collapsed === "false" && button) button.click();
-      }}, 400);
+        const justOpened = performance.now() - seen.openedAt < 1000;
+        if (window.innerWidth <= {NARROW_PX} && justOpened && bar && bar.dataset.collapsed === "false" && button)
+          button.click();
+      }}, 300);
     }});
   }}
   if (window.__digitStudioCollapsed) return;

@@ -335,7 +335,8 @@ def _result(job: TrainingJob | None) -> None:
         help="On the 10,000 MNIST test digits, framed the way this model was trained.",
     )
     length = training.run_length(job.history)
-    st.caption(f"{length[0].upper()}{length[1:]}, {seconds:.1f} s of training. It is now the model on the Draw tab.")
+    took = f"{seconds:.1f} s" if seconds >= 0.05 else "under 0.1 s"  # a 1,000-digit epoch read "0.0 s"
+    st.caption(f"{length[0].upper()}{length[1:]}, {took} of training. It is now the model on the Draw tab.")
     if job.stop_reason:
         st.caption(state.plain(f"It stopped because {job.stop_reason}.", 200))
     if job.recorder is not None and job.recorder.error:
