@@ -67,8 +67,18 @@ def test_user_text_reads_as_typed_but_nothing_in_it_is_live(case):
         ("x" * 500, "x" * 79 + "…"),
         ("", ""),
         (None, "None"),
+        ("Z" + "\u0336\u0301\u0316" * 5 + "oë", "Z\u0336\u0301\u0316oë"),
+        ("Tiê\u0301ng Vie\u0323\u0302t", "Tiê\u0301ng Vie\u0323\u0302t"),
     ],
-    ids=["newlines and tabs", "controls, bidi override, zero-width", "too long", "empty", "not text"],
+    ids=[
+        "newlines and tabs",
+        "controls, bidi override, zero-width",
+        "too long",
+        "empty",
+        "not text",
+        "stacked combining marks (Zalgo)",
+        "two marks on a letter (Vietnamese)",
+    ],
 )
 def test_control_characters_are_removed_and_length_is_limited(raw, expected):
     assert text.clean(raw) == expected

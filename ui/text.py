@@ -21,6 +21,9 @@ _PATH = re.compile(r"(?<![\w.~])(?:[A-Za-z]:)?[\\/](?:[^\s\\/'\"]+[\\/])+([^\s\\
 _AUTOLINK = re.compile(r"(?i)(:)(?=\\/\\/)|(www)(?=\\\.)|(\\@)")  # GFM turns these into links even escaped
 _BREAK = "\u200b"  # a zero-width space (never in cleaned text) keeps the text as it reads, but no link
 _DROPPED = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}  # controls, bidi overrides, zero-width, surrogates, private use
+# Combining marks kept on one character: Vietnamese, Thai or Devanagari need two or three; "Zalgo"
+# text stacks dozens, which draw over the lines above and below it on the projector.
+MAX_MARKS = 3
 
 
 def clean(text, limit: int = MAX_LEN) -> str:
@@ -28,8 +31,18 @@ def clean(text, limit: int = MAX_LEN) -> str:
     one space, cut to ``limit`` characters (an ellipsis marks the cut)."""
     text = "".join(" " if ch in "\t\n\r\v\f" else ch for ch in str(text))
     text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED)
-    text = " ".join(text.split())
+    text = _few_marks(" ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _few_marks(text: str) -> str:
+    """At most MAX_MARKS combining marks after each character; the rest dropped."""
+    out, marks = [], 0
+    for ch in text:
+        marks = marks + 1 if unicodedata.category(ch) in ("Mn", "Me") else 0
+        if marks <= MAX_MARKS:
+            out.append(ch)
+    return "".join(out)
 
 
 def md(text, limit: int = MAX_LEN) -> str:
