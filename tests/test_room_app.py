@@ -319,3 +319,15 @@ def test_the_presenter_removes_an_offensive_nickname_and_nobody_can_take_it_agai
         with pytest.raises(store.Refused, match="removed from this room"):
             s.set_nickname("someone else", again, "Guest 0000")
     assert s.set_nickname(owner, "Polite", "Guest 0000") == "Polite"  # they may pick another
+
+
+def test_a_removed_nickname_leaves_the_participants_own_field_too(app, monkeypatch):
+    monkeypatch.setenv("DIGIT_STUDIO_PRESENTER_PASSCODE", "correct horse")
+    at = app()
+    at.text_input(key="nickname").input("Rude Name").run()
+    owner = at.session_state["owner"]
+    the_store().remove_nickname(owner, PRESENTER)
+    at.session_state["nickname_checked"] = 0.0  # the presence timer's next tick
+    at.run()
+    assert not at.exception and at.text_input(key="nickname").value == ""
+    assert any("taken off the room's board" in e.value for e in at.sidebar.error)

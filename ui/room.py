@@ -140,6 +140,28 @@ def presence() -> None:
     """Says "still here" for this session while its tab is open, so an idle participant who is
     listening still counts as online (only this empty fragment reruns)."""
     access.note_seen()
+    _nickname_still_kept()
+
+
+def _nickname_still_kept() -> None:
+    """Every SEEN_EVERY / 2 s: is this session's nickname still the store's? The presenter may
+    have removed it, or another tab of the same person changed it; the field then shows the
+    store's (a full rerun), and a removed name says so."""
+    ss = st.session_state
+    kept = ss.get("nickname_kept")
+    if not kept or time.time() - ss.get("nickname_checked", 0.0) < access.SEEN_EVERY / 2:
+        return
+    ss.nickname_checked = time.time()
+    runs = state.store_or_none()
+    try:
+        now = runs.nickname(ss.owner) if runs is not None else kept
+    except store.StoreError:
+        return
+    if now != kept:
+        del ss["nickname_kept"]  # nickname_field reads the store's again
+        if not now:
+            ss.nickname_note = ("error", "Your nickname was taken off the room's board: pick another one.")
+        st.rerun(scope="app")
 
 
 # -- the board's data ----------------------------------------------------------------------------
