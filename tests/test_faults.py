@@ -23,7 +23,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 @pytest.mark.browser
 def test_server_killed_mid_training_then_restarted(tmp_path):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     from tests.browser import (
         CHROMIUM_ARGS,
@@ -34,6 +34,7 @@ def test_server_killed_mid_training_then_restarted(tmp_path):
         sidebar,
         start_server,
         stop_server,
+        wait_idle,
     )
 
     if chromium_path() is None:
@@ -58,7 +59,9 @@ def test_server_killed_mid_training_then_restarted(tmp_path):
             set_epochs(page, 2)
             sidebar(page).get_by_role("button", name="Train", exact=True).click()
             sidebar(page).get_by_text("It is now the model").first.wait_for(timeout=120_000)
+            wait_idle(page)  # the finished run's own reruns first: a field filled during one can be lost
             set_epochs(page, 200)
+            expect(sidebar(page).get_by_role("spinbutton", name="Epochs")).to_have_value("200")
             sidebar(page).get_by_role("button", name="Train", exact=True).click()
             page.get_by_text(re.compile(r"Epoch \d+/200")).first.wait_for(timeout=60_000)
             os.kill(proc.pid, signal.SIGKILL)  # no chance to clean up
