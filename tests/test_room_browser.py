@@ -7,6 +7,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from store import Store
 from tests.browser import (
@@ -47,6 +48,8 @@ def presenter_board(browser, url):
     panel.get_by_label("Presenter passcode").fill(PASSCODE)
     panel.get_by_role("button", name="Unlock presenter mode").click()
     board.get_by_role("heading", name="Timed round").wait_for(timeout=30_000)
+    # unlocked, the board puts the sidebar away: the projector shows the board, not the panel
+    expect(board.locator('section[data-testid="stSidebar"]')).to_have_attribute("data-collapsed", "true")
     return board
 
 

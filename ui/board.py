@@ -14,7 +14,7 @@ import streamlit as st
 
 import store
 from store import dataset
-from ui import access, pages, plots, room, state, text
+from ui import access, layout, pages, plots, room, state, text
 
 _CSS = """
 <style>
@@ -38,6 +38,7 @@ def render() -> None:
         st.page_link(pages.studio(), label="Back to the studio", icon=":material/draw:")
         access.render_panel()
         room.presence()  # a participant watching the board is in the room too
+    layout.board(access.is_presenter())
     st.title("Room board")
     _header()
     _live()

@@ -146,6 +146,16 @@ def page(presenter: bool, await_canvas: bool = False) -> None:
     """The page's CSS, and the sidebar collapsed where it would crowd the page. With
     ``await_canvas``, the page runs again once the browser has laid out the canvas."""
     st.html(_PAGE_CSS + (_PRESENTER_CSS if presenter else ""))
+    _sidebar_helper(presenter, await_canvas)
+
+
+def board(presenter: bool) -> None:
+    """The room board's sidebar collapsed once for the presenter: the projector shows the board
+    (its tenth row fell below the fold beside the sidebar), and the panel is one click away."""
+    _sidebar_helper(presenter, False)
+
+
+def _sidebar_helper(presenter: bool, await_canvas: bool) -> None:
     token = st.session_state.setdefault("_layout_token", secrets.token_hex(8)) if await_canvas else None
     with st.container(key="layout_helper"):
         _helper(
