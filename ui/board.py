@@ -23,6 +23,9 @@ _CSS = """
 .st-key-board_counts [data-testid="stMetricValue"] { font-size: 3rem; }
 .st-key-round_winner p { font-size: 2rem; font-weight: 700; }
 .st-key-board_runs table { font-size: 1.15rem; }
+/* read from the back of a room: who is here, and under each drawing what it was read as */
+.st-key-board_people [data-testid="stCaptionContainer"] { font-size: 1.25rem; color: inherit; }
+.st-key-board_latest [data-testid="stImageCaption"] [data-testid="stCaptionContainer"] { font-size: 1.1rem; }
 </style>
 """
 ROUND_SHOWN = 30 * 60.0  # seconds a finished round's winner stays on the board
@@ -81,7 +84,8 @@ def _counts(snap: room.Snapshot) -> None:
     if snap.people:
         shown = ", ".join(text.clean(n, 24) for n in snap.people[:PEOPLE])
         more = f" and {len(snap.people) - PEOPLE} more" if len(snap.people) > PEOPLE else ""
-        st.caption(f"In the room: {text.md(shown + more, 2000)}")
+        with st.container(key="board_people"):
+            st.caption(f"In the room: {text.md(shown + more, 2000)}")
 
 
 def _round(snap: room.Snapshot) -> None:
@@ -185,7 +189,7 @@ def _latest(snap: room.Snapshot) -> None:
         st.caption("None yet: under every prediction, press Right or pick the digit it is.")
         return
     st.caption(f"What {text.md(snap.board_model, 120)} reads in each (label → read as).")
-    cols = st.columns(6)
+    cols = st.container(key="board_latest").columns(6)
     for i, (d, who, read, _confidence) in enumerate(snap.latest):
         mark = "✓" if read == d.label else "✗"
         cols[i % 6].image(
