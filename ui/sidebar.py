@@ -222,7 +222,7 @@ def _start(cfg: TrainConfig) -> None:
     if why:
         st.warning(why)
         return
-    name = text.clean(ss.get("run_name", ""), 40)
+    name = text.clean(ss.get("run_name", ""), store.NAME_MAX)
     load = lambda: data
     if cfg.room_weight:  # the room's training half joins MNIST (train/room.py), read in the job's thread
         if runs is None:
