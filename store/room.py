@@ -59,11 +59,11 @@ class Drawing:
         return actor.presenter or self.owner == actor.owner
 
 
-def clean_nickname(name) -> str:
+def clean_nickname(name, limit: int | None = NICK_MAX) -> str:
     """A nickname as stored: printable characters only, whitespace runs made one space, trimmed,
-    at most NICK_MAX long (the same rules as run names and ui/text.clean)."""
+    at most ``limit`` long (the same rules as run names and ui/text.clean; None: not cut)."""
     kept = "".join(ch if ch.isprintable() else " " for ch in str(name))
-    return " ".join(kept.split())[:NICK_MAX].strip()
+    return " ".join(kept.split())[:limit].strip()
 
 
 # Cyrillic and Greek letters that look like Latin ones on a projector (after case-folding). A

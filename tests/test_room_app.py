@@ -244,6 +244,14 @@ def test_a_long_nickname_is_cut_with_a_word_why_not_dropped(app):
     assert any(f"at most {store.NICK_MAX} characters" in c.value for c in at.sidebar.caption)
 
 
+def test_a_nickname_behind_a_long_run_of_blanks_is_kept(app):
+    at = app()
+    at.text_input(key="nickname").input(" " * 150 + "\x00" * 150 + "\t\n" * 60 + "Zoë").run()
+    assert the_store().nickname(at.session_state["owner"]) == "Zoë"
+    assert at.text_input(key="nickname").value == "Zoë"
+    assert not any("at most" in c.value for c in at.sidebar.caption)  # nothing was cut
+
+
 def test_punctuation_does_not_make_a_name_new_and_guest_labels_are_reserved_only_as_labels(app):
     s = the_store()
     s.set_nickname("a", "Nora", "Guest 0000")

@@ -337,6 +337,9 @@ def framed_bytes(image) -> bytes | None:
 # -- nicknames -----------------------------------------------------------------------------------
 
 
+PASTE_MAX = 10_000  # characters of a nickname paste looked at: bounded work, room for any blanks
+
+
 def _save_nickname() -> None:
     ss = st.session_state
     runs = state.store_or_none()
@@ -344,11 +347,13 @@ def _save_nickname() -> None:
         ss.nickname_note = ("error", "There is no run history on this server, so nicknames cannot be kept.")
         return
     # The field has no max_chars: Streamlit silently ignores a longer paste there, and the old name
-    # (or an empty field) stayed with no word why. The store keeps the first NICK_MAX characters.
-    entered = str(ss.get("nickname", ""))
-    cut = len(" ".join(entered.split())) > store.NICK_MAX
+    # (or an empty field) stayed with no word why. The store keeps the first NICK_MAX characters
+    # once blanks and control characters are collapsed, so a paste is bounded only generously here:
+    # cutting it to a few times NICK_MAX lost a name behind a hundred leading spaces.
+    entered = str(ss.get("nickname", ""))[:PASTE_MAX]
+    cut = len(store.clean_nickname(entered, limit=None)) > store.NICK_MAX
     try:
-        kept = runs.set_nickname(ss.owner, entered[: store.NICK_MAX * 4], access.anonymous_label(ss.owner))
+        kept = runs.set_nickname(ss.owner, entered, access.anonymous_label(ss.owner))
     except store.Refused as exc:
         ss.nickname_note = ("error", text.message(exc))
         ss.nickname = ss.get("nickname_kept", "")
