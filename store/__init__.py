@@ -4,6 +4,7 @@ interface, in SQLite (default) or PostgreSQL (``DIGIT_STUDIO_DB=postgresql://...
 from store.recorder import Recorder
 from store.room import (
     FRAMED_WITH,
+    NICK_HOLD,
     NICK_MAX,
     TEST,
     TRAIN,
@@ -38,6 +39,7 @@ from store.store import (
 __all__ = [
     "CLI",
     "FRAMED_WITH",
+    "NICK_HOLD",
     "NICK_MAX",
     "TEST",
     "TRAIN",

@@ -28,6 +28,10 @@ from sqlalchemy.exc import IntegrityError
 from store.schema import drawings, epochs, meta, participants
 
 NICK_MAX = 24  # characters: fits a leaderboard column on a projector
+# A nickname is held for its owner this long after their browser was last seen, then anyone may
+# take it: otherwise a name stayed taken for good once its owner had left (or come back on
+# another device, with another identity). Two hours outlasts a lunch break in one session.
+NICK_HOLD = 2 * 3600.0
 PNG_MAX = 64 * 1024  # bytes: a 280x280 grayscale drawing is 3-8 KB
 FRAMED_SIZE = 28 * 28
 TEST, TRAIN = "test", "train"
@@ -110,7 +114,8 @@ class RoomMethods:
         """Give a participant a nickname (``''`` removes it); returns it as stored.
 
         Raises ``Refused`` for a nickname with nothing printable in it or one that names someone
-        else (presenter, Guest ...), ``NicknameTaken`` if another participant has it already.
+        else (presenter, Guest ...), ``NicknameTaken`` if another participant has it already and
+        was seen in the last NICK_HOLD seconds (a name left longer is given to whoever asks).
         """
         nickname = clean_nickname(name)
         key = nick_key(nickname)
@@ -124,6 +129,16 @@ class RoomMethods:
         values = {"nickname": nickname or None, "nick_key": key or None, "last_seen": now}
         try:
             with self._tx() as conn:
+                if key:  # someone gone for longer than NICK_HOLD lets the name go
+                    conn.execute(
+                        update(participants)
+                        .where(
+                            participants.c.nick_key == key,
+                            participants.c.id != owner,
+                            participants.c.last_seen < now - NICK_HOLD,
+                        )
+                        .values(nickname=None, nick_key=None)
+                    )
                 if not conn.execute(update(participants).where(participants.c.id == owner).values(**values)).rowcount:
                     conn.execute(insert(participants).values(id=owner, label=label or "Guest", created=now, **values))
         except IntegrityError:

@@ -51,6 +51,27 @@ def test_nicknames_are_plain_short_unique_without_case_and_changeable(s):
             s.set_nickname(A.owner, other)
 
 
+def test_a_nickname_is_held_while_its_owner_is_around_and_then_let_go(s, monkeypatch):
+    import store.room as room
+
+    now = [1_000_000.0]
+    monkeypatch.setattr(room.time, "time", lambda: now[0])
+    s.seen(A.owner, "Guest aaaa")
+    s.set_nickname(A.owner, "Nora")
+    now[0] += store.NICK_HOLD - 60
+    with pytest.raises(NicknameTaken):
+        s.set_nickname(B.owner, "nora")
+    s.seen(A.owner, "Guest aaaa")  # Nora's browser is still here: the hold starts again
+    now[0] += store.NICK_HOLD - 60
+    with pytest.raises(NicknameTaken):
+        s.set_nickname(B.owner, "Nora")
+    now[0] += 120  # gone for longer than the hold
+    assert s.set_nickname(B.owner, "NORA") == "NORA"
+    assert s.nickname(A.owner) is None and s.names([A.owner])[A.owner] == "Guest aaaa"
+    with pytest.raises(NicknameTaken):  # and the new Nora holds it in turn
+        s.set_nickname(A.owner, "Nora")
+
+
 def test_a_drawing_round_trips_and_lands_in_a_half_by_its_pixels(s):
     ids = [s.add_drawing(A.owner, i % 10, png(i), framed(i)) for i in range(200)]
     assert all(isinstance(i, int) for i in ids) and ids == sorted(ids)
