@@ -8,6 +8,7 @@ import torch
 from PIL import Image
 
 from model.preprocess import (
+    ASPECT_POWER,
     BOX,
     CENTRE,
     MAX_THINNING,
@@ -56,9 +57,9 @@ def test_narrow_ink_is_widened_part_way_to_square(framing):
     img = canvas()
     img[40:240, 100:150] = 255  # 200 tall, 50 wide: aspect ratio 0.25
     h, w = ink_extent(to_mnist(img, framing))
-    # framed 20 tall and 20 * sqrt(sin(pi/8)) = 12.4 wide, then (a 12 px "stroke") thinned by the most, 6 px
+    # framed 20 tall and 20 * sin(pi/8) ** ASPECT_POWER = 15.0 wide, then (a 15 px "stroke") thinned by the most, 6 px
     assert h == pytest.approx(BOX - MAX_THINNING, abs=0.1) and w == pytest.approx(
-        BOX * math.sqrt(math.sin(math.pi / 8)) - MAX_THINNING, abs=0.1
+        BOX * math.sin(math.pi / 8) ** ASPECT_POWER - MAX_THINNING, abs=0.1
     )
     wide = canvas()
     wide[100:150, 40:240] = 255  # the same bar lying down: the same, turned
@@ -117,7 +118,7 @@ def test_deskew_makes_a_slanted_stroke_upright():
     plain, upright = to_mnist(img, "frame"), to_mnist(img, "frame+deskew")
     _, w_plain = ink_extent(plain)
     _, w_upright = ink_extent(upright)
-    # the slant is gone: an upright bar (17/200 wide, framed at aspect(0.085) = 0.37 of 20 px, then thinned)
+    # the slant is gone: an upright bar (17/200 wide, framed at aspect(0.085) = 0.55 of 20 px, then thinned)
     assert w_upright < 6 < 2 * w_upright < w_plain
 
 

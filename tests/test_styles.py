@@ -7,7 +7,7 @@ import torch
 import model
 from tests.conftest import synthetic_mnist
 from tests.drawing import STYLES, styled_drawing
-from train.styles import SHARE, crossed_sevens, flagged_ones, with_styles
+from train.styles import NINE_SHARE, SHARE, crossed_sevens, curled_nines, flagged_ones, with_styles
 
 
 def bar(top=6, bottom=22, col=13) -> torch.Tensor:
@@ -47,14 +47,26 @@ def test_a_seven_gets_a_bar_across_its_stem_and_a_seven_without_one_there_is_kep
     assert torch.equal(crossed_sevens(gone, torch.full((1, 5), 0.5)), gone)
 
 
-def test_half_the_ones_and_sevens_are_styled_the_same_way_every_time_and_nothing_else():
+def test_a_nine_gets_a_tail_curled_back_to_the_left_from_the_foot_of_its_stem():
+    nine = bar(col=16)
+    nine[0, 6:13, 10:18] = 1.0  # the loop's ink, up and to the left of the stem's foot
+    out = curled_nines(nine, torch.tensor([[0.5, 0.5, 0.5, 0.5, 0.5]]))[0]
+    added = out - nine[0]
+    rows, cols = torch.nonzero(added > 0.5, as_tuple=True)
+    assert len(rows) >= 3
+    assert cols.min() <= 13 and cols.max() <= 18  # out to the left of the stem
+    assert rows.min() >= 18 and rows.max() <= 23  # from its foot, rising a little
+    assert added[:16].sum() == 0  # the loop is untouched
+
+
+def test_half_the_ones_and_sevens_and_some_nines_are_styled_the_same_way_every_time_and_nothing_else():
     data = synthetic_mnist(n_train=2000)
     x, y = data.train_images, data.train_labels
     styled = with_styles(x, y)
     changed = (styled != x).flatten(1).any(1)
-    assert set(y[changed].tolist()) == {1, 7}
-    for d in (1, 7):
-        assert changed[y == d].sum() == int((y == d).sum() * SHARE)
+    assert set(y[changed].tolist()) == {1, 7, 9}
+    for d, share in ((1, SHARE), (7, SHARE), (9, NINE_SHARE)):
+        assert changed[y == d].sum() == int((y == d).sum() * share)
     assert torch.equal(styled, with_styles(x, y)) and not torch.equal(styled, with_styles(x, y, seed=1))
     assert torch.equal(x, synthetic_mnist(n_train=2000).train_images)  # the input is not written to
 

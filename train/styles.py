@@ -15,6 +15,7 @@ import math
 import torch
 
 SHARE = 0.5  # of the training 1s, and of the 7s, given the other style
+NINE_SHARE = 0.15  # of the training 9s given a tail curled to the left (more cost mouse-drawn 9s)
 SEED = 0
 
 _Y, _X = torch.meshgrid(torch.arange(28.0) + 0.5, torch.arange(28.0) + 0.5, indexing="ij")
@@ -77,14 +78,26 @@ def crossed_sevens(img: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     return torch.where((mass >= 0.3)[:, None, None], barred, img)  # no stem in that row: as it was
 
 
+def curled_nines(img: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """9s (M,28,28 in [0,1]) whose stem ends in a tail curled back to the left, 10-35 degrees
+    up from level and 20-35 % of the digit's height long (``u`` as above)."""
+    top, bottom = _extent(img)
+    h = (bottom - top + 1).float()
+    xb, _ = _row_centre(img, bottom - 1, 2)
+    yb = bottom.float()
+    reach, angle = h * (0.2 + 0.15 * u[:, 1]), torch.deg2rad(10 + 25 * u[:, 2])
+    return _segment(img, yb, xb, yb - reach * torch.sin(angle), xb - reach * torch.cos(angle), 1.8 + u[:, 0])
+
+
 def with_styles(images: torch.Tensor, labels: torch.Tensor, share: float = SHARE, seed: int = SEED) -> torch.Tensor:
     """A copy of uint8 training digits (N,28,28) in which ``share`` of the 1s carry a flag (half
-    of those also a foot) and ``share`` of the 7s a bar; the same every time for one seed."""
+    of those also a foot), ``share`` of the 7s a bar and NINE_SHARE of the 9s a curled tail; the
+    same every time for one seed."""
     gen = torch.Generator().manual_seed(seed)
     out = images.clone()
-    for digit, style in ((1, flagged_ones), (7, crossed_sevens)):
+    for digit, style, part_share in ((1, flagged_ones, share), (7, crossed_sevens, share), (9, curled_nines, NINE_SHARE)):
         rows = torch.nonzero(labels == digit)[:, 0]
-        rows = rows[torch.randperm(len(rows), generator=gen)[: math.floor(len(rows) * share)]]
+        rows = rows[torch.randperm(len(rows), generator=gen)[: math.floor(len(rows) * part_share)]]
         u = torch.rand(len(rows), 5, generator=gen)
         for part in range(0, len(rows), 4096):
             r = rows[part : part + 4096]
