@@ -95,7 +95,8 @@ def with_styles(images: torch.Tensor, labels: torch.Tensor, share: float = SHARE
     same every time for one seed."""
     gen = torch.Generator().manual_seed(seed)
     out = images.clone()
-    for digit, style, part_share in ((1, flagged_ones, share), (7, crossed_sevens, share), (9, curled_nines, NINE_SHARE)):
+    kinds = ((1, flagged_ones, share), (7, crossed_sevens, share), (9, curled_nines, NINE_SHARE))
+    for digit, style, part_share in kinds:
         rows = torch.nonzero(labels == digit)[:, 0]
         rows = rows[torch.randperm(len(rows), generator=gen)[: math.floor(len(rows) * part_share)]]
         u = torch.rand(len(rows), 5, generator=gen)
