@@ -364,6 +364,18 @@ def test_a_shared_link_sets_the_sidebar_and_garbage_falls_back_with_a_note(app, 
     assert at.query_params["epochs"] == ["9"] or at.query_params["epochs"] == "9"  # the URL follows
 
 
+def test_a_link_parameter_that_is_no_setting_is_named_and_taken_off_the_address_bar(app, monkeypatch):
+    monkeypatch.setattr(canvas, "draw", lambda *a, **k: None)
+    at = AppTest.from_file(APP, default_timeout=60)
+    junk = {f"utm_{i}": "x" for i in range(8)}
+    at.query_params.update({"epochs": "3", "fbclid": "<b>hi</b>", **junk})
+    at.run()
+    assert not at.exception and at.session_state["cfg_epochs"] == 3
+    notes = [shown(w.value) for w in at.warning]
+    assert any("'fbclid', 'utm_0', 'utm_1', 'utm_2', 'utm_3' and 4 more are not settings" in n for n in notes), notes
+    assert set(at.query_params) >= {"epochs"} and not {"fbclid", *junk} & set(at.query_params)
+
+
 def test_an_unusable_run_history_is_explained_and_training_still_works(app, monkeypatch, tmp_path):
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"not a database at all" * 100)

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 import model
 from model.photo import UnreadableImage, open_image
 from model.preprocess import to_mnist
-from tests.conftest import synthetic_mnist
+from tests.conftest import shown, synthetic_mnist
 from tests.drawing import PLACEMENTS, render
 from tests.test_digitness import STAR, strokes
 from train import PRESETS, Mnist
@@ -195,6 +195,7 @@ def test_garbage_in_every_url_parameter(monkeypatch):
     at.run()
     assert not at.exception
     notes = [w.value for w in at.warning]
-    assert len(notes) == 11 and all(len(n) < 400 for n in notes)
+    assert len(notes) == 12 and all(len(n) < 400 for n in notes)  # 11 settings, and one for tab=
+    assert any("'tab' is not a setting of this app" in shown(n) for n in notes) and "tab" not in at.query_params
     assert at.session_state["cfg_lr"] == PRESETS["recommended"].lr and at.session_state["cfg_model"] == "softmax"
     assert math.isfinite(at.session_state["cfg_weight_decay"])

@@ -58,15 +58,30 @@ def _scale(options: list, value) -> list:
     return options if value in options else sorted([*options, value])
 
 
+# Link parameters read elsewhere: the presenter display (ui/layout.py) and Streamlit's own.
+LINK_ELSEWHERE = {"view", "embed", "embed_options"}
+
+
 def _from_link() -> None:
-    """Once per session: settings from the URL (a shared link), with a note on anything ignored."""
+    """Once per session: settings from the URL (a shared link), with a note on anything ignored.
+
+    Parameters that are no setting are named in a note and taken off the address bar, so that a
+    link copied from it carries only what the app reads."""
     params = {k: st.query_params[k] for k in st.query_params}
     known = {*FIELDS, "preset"}
-    if not known & set(params):
-        return
-    cfg, notes = config_from_strings({k: v for k, v in params.items() if k in known})
-    apply_config(cfg)
-    st.session_state.preset = params.get("preset") if params.get("preset") in PRESETS else "recommended"
+    unknown = [k for k in params if k not in known and k not in LINK_ELSEWHERE]
+    notes = []
+    if unknown:
+        for k in unknown:
+            del st.query_params[k]
+        names = ", ".join(repr(k)[:40] for k in unknown[:5])
+        names += f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        notes.append(f"{names} {'is not a setting' if len(unknown) == 1 else 'are not settings'} of this app: ignored")
+    if known & set(params):
+        cfg, more = config_from_strings({k: v for k, v in params.items() if k in known})
+        apply_config(cfg)
+        st.session_state.preset = params.get("preset") if params.get("preset") in PRESETS else "recommended"
+        notes += more
     st.session_state.link_notes = notes
 
 
