@@ -98,8 +98,10 @@ def test_fused_loop_matches_torch_optim_and_autograd_after_200_steps(kind, optim
         # off from the float64 answer. There ours must be at least as close to that answer.
         noisy = (theirs - truth).abs() > tolerance
         assert noisy.float().mean() < 0.001
-        close = (ours - theirs).abs() <= 1e-5 * theirs.abs() + 1e-7
-        assert close[~noisy].all(), f"{int((~close[~noisy]).sum())} parameters differ from torch.optim"
+        # Elsewhere ours matches torch.optim, or (two float32 roundings, each within the tolerance
+        # of the float64 answer, can be twice that apart) the float64 answer itself.
+        close = ((ours - theirs).abs() <= 1e-5 * theirs.abs() + 1e-7) | ((ours - truth).abs() <= tolerance)
+        assert close[~noisy].all(), f"{int((~close[~noisy]).sum())} parameters differ from torch.optim and float64"
         assert ((ours - truth).abs() <= (theirs - truth).abs())[noisy].all()
 
 
