@@ -88,7 +88,7 @@ TIME_HINT = f"time_limit must be between 1 and {MAX_TIME_LIMIT:g} seconds"
 SHOWN_LEN = 60  # of a refused value, in a message: enough to recognise a typo or read a short note, not a wall of text
 
 
-def _shown(value) -> str:
+def quoted(value) -> str:
     """``value`` quoted for a message, cut to SHOWN_LEN characters (a link's value is anyone's text)."""
     text = repr(value)
     return text if len(text) <= SHOWN_LEN else text[: SHOWN_LEN - 1] + "…"
@@ -101,7 +101,7 @@ def _why(exc: Exception) -> str:
 
 def _choice(name: str, value, options: tuple[str, ...]) -> None:
     if value not in options:
-        raise ValueError(f"{name} must be one of {', '.join(options)}; got {_shown(value)}")
+        raise ValueError(f"{name} must be one of {', '.join(options)}; got {quoted(value)}")
 
 
 def _number(name, value, kind, lo, hi, lo_open=False, hint=None) -> None:
@@ -166,7 +166,7 @@ def config_from_strings(params: dict[str, str], base: TrainConfig | None = None)
     preset = params.get("preset")
     if base is None:
         if preset is not None and preset not in PRESETS:
-            notes.append(f"preset={_shown(preset)} is not a preset; using recommended")
+            notes.append(f"preset={quoted(preset)} is not a preset; using recommended")
         base = PRESETS.get(preset or "recommended", PRESETS["recommended"])
     parsed, texts = {}, {}
     for f in fields(TrainConfig):
@@ -176,7 +176,7 @@ def config_from_strings(params: dict[str, str], base: TrainConfig | None = None)
         try:
             parsed[f.name] = _parse(str(f.type), texts[f.name].strip())
         except (ValueError, OverflowError) as exc:
-            notes.append(f"{f.name}={_shown(texts[f.name])} ignored ({_why(exc)}); kept {getattr(base, f.name)!r}")
+            notes.append(f"{f.name}={quoted(texts[f.name])} ignored ({_why(exc)}); kept {getattr(base, f.name)!r}")
     try:
         return base.replace(**parsed), notes  # together: epochs and batch size are only limited jointly
     except ValueError:
@@ -191,7 +191,7 @@ def config_from_strings(params: dict[str, str], base: TrainConfig | None = None)
                 failed[name] = exc
         pending = {name: parsed[name] for name in failed}
     for name, exc in failed.items():
-        notes.append(f"{name}={_shown(texts[name])} ignored ({_why(exc)}); kept {getattr(cfg, name)!r}")
+        notes.append(f"{name}={quoted(texts[name])} ignored ({_why(exc)}); kept {getattr(cfg, name)!r}")
     return cfg, notes
 
 

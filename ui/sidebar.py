@@ -10,7 +10,7 @@ import store
 from model import FRAMINGS, KINDS
 from model.checkpoint import downsample
 from train import OPTIMIZERS, PRESETS, TrainConfig
-from train.config import config_from_strings, config_to_strings
+from train.config import config_from_strings, config_to_strings, quoted
 from train.job import QUEUED, TrainingJob
 from ui import access, limits, state, text, training
 from ui.plots import GREEN, GREY, line_spec
@@ -74,7 +74,7 @@ def _from_link() -> None:
     if unknown:
         for k in unknown:
             del st.query_params[k]
-        names = ", ".join(repr(k)[:40] for k in unknown[:5])
+        names = ", ".join(quoted(k) for k in unknown[:5])
         names += f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         notes.append(f"{names} {'is not a setting' if len(unknown) == 1 else 'are not settings'} of this app: ignored")
     if known & set(params):
