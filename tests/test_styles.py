@@ -88,3 +88,15 @@ def test_the_shipped_model_reads_ones_with_a_flag_and_crossed_sevens(style):
     read = model.predict_proba(net, np.stack([model.to_mnist(d) for d in drawings])).argmax(1)
     assert (read == digit).mean() >= 0.9, read
     assert sum(model.not_a_digit(d) is not None for d in drawings) <= 1
+
+
+def test_the_data_tab_shows_every_restyled_digit_before_and_after():
+    from ui.data_tab import styled_examples
+
+    data = synthetic_mnist(n_train=2000)
+    picks = styled_examples(data, n=3)
+    captions = [c for _, c in picks]
+    for d in (1, 7, 9):  # every digit train/styles.py restyles, the 9s too
+        assert captions.count(f"{d} in MNIST") == 3 and captions.count(f"{d} as trained") == 3
+    for (before, _), (after, _) in zip(picks[0:3], picks[3:6]):
+        assert not torch.equal(before, after)  # the pair shows the change

@@ -7,11 +7,14 @@ import streamlit as st
 import torch
 
 import model
+from train import styles
 from ui import plots, state
+
+STYLED_DIGITS = (1, 7, 9)  # the digits train/styles.py restyles
 
 
 def _training_digits(data):
-    """The training digits as the model learns from them: MNIST's, some 1s and 7s restyled."""
+    """The training digits as the model learns from them: MNIST's, some 1s, 7s and 9s restyled."""
     return data.framed("none").train_x
 
 
@@ -25,15 +28,22 @@ def _samples_png(_data, n: int = 32) -> bytes:
     )
 
 
-@st.cache_data(show_spinner=False)
-def _styled_png(_data, n: int = 4) -> bytes:
-    """A few 1s and 7s before and after the style training gave them (train/styles.py)."""
-    styled = _training_digits(_data)
-    raw, labels = _data.train_images, _data.train_labels
+def styled_examples(data, n: int = 4) -> list[tuple[torch.Tensor, str]]:
+    """Up to ``n`` restyled training digits of each of STYLED_DIGITS, each as MNIST has it and as
+    the model is trained on it: [(image uint8 28x28, caption)], a digit's originals then its styled."""
+    styled = _training_digits(data)
+    raw, labels = data.train_images, data.train_labels
     picks = []
-    for digit in (1, 7):
+    for digit in STYLED_DIGITS:
         rows = torch.nonzero((labels == digit) & (styled != raw).flatten(1).any(1))[:n, 0]
         picks += [(raw[r], f"{digit} in MNIST") for r in rows] + [(styled[r], f"{digit} as trained") for r in rows]
+    return picks
+
+
+@st.cache_data(show_spinner=False)
+def _styled_png(_data, n: int = 4) -> bytes:
+    """A few 1s, 7s and 9s before and after the style training gave them (train/styles.py)."""
+    picks = styled_examples(_data, n)
     if not picks:
         return b""
     imgs = torch.stack([p[0] for p in picks]).numpy() / 255
@@ -70,9 +80,11 @@ def render() -> None:
     if styled:
         st.image(styled)
         st.caption(
-            "MNIST's writers write a 1 as one stroke and a 7 without a bar; many people give a 1 a flag (and a "
-            "foot) and cross their 7s. So half of the training 1s get a flag, half of those a foot, and half "
-            "of the 7s a bar; the test digits stay as MNIST has them."
+            "MNIST's writers write a 1 as one stroke, a 7 without a bar and a 9 with a straight stem; many "
+            "people give a 1 a flag (and a foot), cross their 7s and curl a 9's tail back to the left. So "
+            f"{styles.SHARE:.0%} of the training 1s get a flag (half of those a foot), {styles.SHARE:.0%} of "
+            f"the 7s a bar and {styles.NINE_SHARE:.0%} of the 9s a curled tail; the test digits stay as MNIST "
+            "has them."
         )
     st.image(_histogram_png(data))
     st.caption(
