@@ -98,5 +98,5 @@ def test_the_data_tab_shows_every_restyled_digit_before_and_after():
     captions = [c for _, c in picks]
     for d in (1, 7, 9):  # every digit train/styles.py restyles, the 9s too
         assert captions.count(f"{d} in MNIST") == 3 and captions.count(f"{d} as trained") == 3
-    for (before, _), (after, _) in zip(picks[0:3], picks[3:6]):
+    for (before, _), (after, _) in zip(picks[0:3], picks[3:6], strict=True):
         assert not torch.equal(before, after)  # the pair shows the change
