@@ -74,7 +74,8 @@ def test_divergence_is_one_line_and_non_zero(offline_data, monkeypatch, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--lr", "0"], "learning rate must be > 0"),
+        (["--lr", "0"], "learning rate must be between 1e-06 and 100"),
+        (["--lr", "1e-300"], "learning rate must be between 1e-06 and 100"),
         (["--lr", "abc"], "invalid float value"),
         (["--epochs", "500"], "epochs must be between 1 and 200"),
         (["--model", "mlp"], "model must be one of"),

@@ -66,6 +66,7 @@ def test_strings_round_trip_for_links():
         ({"lr": "-3"}, "lr", REC.lr),
         ({"lr": "1e999"}, "lr", REC.lr),
         ({"lr": "nan"}, "lr", REC.lr),
+        ({"lr": "1e-300"}, "lr", REC.lr),  # learns nothing in any run: refused, not a wasted training slot
         ({"epochs": "2.5"}, "epochs", REC.epochs),
         ({"epochs": "999"}, "epochs", REC.epochs),
         ({"model": "<script>alert(1)</script>"}, "model", "softmax"),
