@@ -186,3 +186,35 @@ def test_a_phone_turned_to_landscape_keeps_the_sidebar_out_of_the_way(browser, a
     page.locator(CANVAS).scroll_into_view_if_needed()
     expect(page.locator(CANVAS)).to_be_in_viewport()
     context.close()
+
+
+SCROLL_COLUMN_UP = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const column = document.querySelector('.st-key-canvas').closest('[data-testid="stColumn"]');
+  const header = document.querySelector('[data-testid="stHeader"]').getBoundingClientRect().height;
+  main.scrollTop += column.getBoundingClientRect().top - header;
+}"""
+
+
+def test_a_phone_held_sideways_draws_on_a_canvas_that_fits_its_screen_with_the_answer(browser, app_url):  # noqa: F811
+    """844x390: under the title and the tabs the canvas had 80 px left and got its 160 px minimum,
+    half below the fold. Scrolled up to its column, it now fills the screen's height, and the
+    canvas, its toolbar and the answer beside it are on one screen, and stay so while drawing."""
+    context = browser.new_context(**{**SCREENS["phone"], "viewport": {"width": 844, "height": 390}})
+    page = context.new_page()
+    goto(page, app_url)
+    page.wait_for_timeout(500)
+    side = canvas_box(page, scroll=False)["width"]
+    assert side >= 190, side  # was 160
+    page.evaluate(SCROLL_COLUMN_UP)
+    draw_digit(page, 3, PLACEMENTS["big"], touch=True, scroll=False)
+    assert read_prediction(page) == "3"
+    wait_idle(page)
+    canvas = canvas_box(page, scroll=False)
+    assert canvas["width"] == side  # the rerun of a stroke, scrolled, did not resize it
+    header = page.get_by_test_id("stHeader").bounding_box()["height"]
+    clear = page.locator(".st-key-canvas").get_by_role("button", name="Clear").bounding_box()
+    answer = page.locator('.st-key-prediction [data-testid="stMetricValue"]').first.bounding_box()
+    assert canvas["y"] >= header and clear["y"] + clear["height"] <= 390, (canvas, clear)
+    assert answer["y"] >= header and answer["y"] + answer["height"] <= 390, answer
+    context.close()

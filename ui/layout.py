@@ -34,6 +34,10 @@ _PAGE_CSS = f"""
   [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem; padding-right: 0.75rem; }}
   [data-testid="stMainBlockContainer"] h1 {{ font-size: 1.5rem; }}
 }}
+@media (max-height: 500px) {{
+  /* A phone turned sideways: the title takes less of the little height there is. */
+  [data-testid="stMainBlockContainer"] h1 {{ font-size: 1.25rem; padding: 0; }}
+}}
 @media (max-width: {NARROW_PX}px) {{
   /* Opened on a tablet, the sidebar slides over the page instead of squeezing it. */
   section[data-testid="stSidebar"][data-collapsed="false"] {{

@@ -11,6 +11,7 @@ const MAX_STROKES = 100; // bounds on what one drawing may send (ui/canvas.py ch
 const MAX_POINTS = 4000; // in all strokes together
 const MIN_STEP = 1; // a point closer than this to the last one adds nothing
 const MIN_SIDE = 160; // never smaller than this on screen, even if that means scrolling
+const SHORT_MARGIN = 8; // px above a canvas that fills a short screen's height
 
 function setup(root) {
   root.innerHTML = "";
@@ -118,15 +119,42 @@ function redraw(s) {
   }
 }
 
+// The column the canvas stands in (Streamlit's stColumn), found across the component's shadow root.
+function columnOf(el) {
+  for (let n = el; n; n = n.parentElement || (n.getRootNode && n.getRootNode().host)) {
+    if (n.dataset && n.dataset.testid === "stColumn") return n;
+  }
+  return null;
+}
+
+// A short screen (a phone turned sideways): below the title and the tabs there is no room for a
+// canvas worth drawing on (160 px was all it got). The page scrolls anyway, so the canvas fits
+// the screen's height once its column is scrolled up to Streamlit's header: the column's top
+// (the Draw / Upload tabs beside the answer), the canvas and its toolbar on one screen.
+function shortRoom(s, reserve) {
+  const header = document.querySelector('[data-testid="stHeader"]');
+  const above = header ? header.getBoundingClientRect().height : 0; // opaque: it covers what scrolls under it
+  const column = columnOf(s.root);
+  const inColumn = column ? s.root.getBoundingClientRect().top - column.getBoundingClientRect().top : 0;
+  const room = window.innerHeight - above - inColumn - reserve - SHORT_MARGIN;
+  // A column whose top part is taller than the screen: the canvas and its toolbar alone.
+  return room >= MIN_SIDE ? room : window.innerHeight - above - reserve - SHORT_MARGIN;
+}
+
 // Square, as wide as the column, and short enough to end `reserve` px above the fold
-// (more where Streamlit stacks the columns, so the answer below it stays on screen too).
+// (more where Streamlit stacks the columns, so the answer below it stays on screen too);
+// on a screen too short for that, as tall as the screen.
 function layout(s) {
   const width = s.root.clientWidth;
   if (!width) return; // in a hidden tab: laid out when it is shown
-  const top = s.root.getBoundingClientRect().top + window.scrollY;
+  // Where the canvas sits on the page, however far it is scrolled (Streamlit scrolls its main
+  // area, not the window): a stroke's rerun after scrolling must not resize it.
+  const main = document.querySelector('[data-testid="stMain"]');
+  const top = s.root.getBoundingClientRect().top + window.scrollY + (main ? main.scrollTop : 0);
   const stacked = window.innerWidth < 640;
   const reserve = s.bar.offsetHeight + (stacked ? s.fit.reserveStacked : s.fit.reserve);
-  const room = window.innerHeight - top - reserve;
+  let room = window.innerHeight - top - reserve;
+  if (room < MIN_SIDE) room = shortRoom(s, reserve);
   const side = Math.floor(Math.max(MIN_SIDE, Math.min(width, room, s.fit.maxSide || Infinity)));
   const dpr = window.devicePixelRatio || 1;
   if (side === s.side && dpr === s.dpr) return;
