@@ -376,6 +376,23 @@ def test_a_link_parameter_that_is_no_setting_is_named_and_taken_off_the_address_
     assert set(at.query_params) >= {"epochs"} and not {"fbclid", *junk} & set(at.query_params)
 
 
+def test_a_link_with_something_unused_says_so_where_a_phone_sees_it(app, monkeypatch):
+    """The notes are in the sidebar, which a phone and a tablet start with closed: a toast points there."""
+    from ui.sidebar import LINK_TOAST
+
+    monkeypatch.setattr(canvas, "draw", lambda *a, **k: None)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"epochs": "banana"})
+    at.run()
+    assert not at.exception and [t.value for t in at.toast] == [LINK_TOAST]
+    at.run()  # once per visit, not on every rerun
+    assert not at.toast
+    clean = AppTest.from_file(APP, default_timeout=60)
+    clean.query_params.update({"epochs": "3"})
+    clean.run()
+    assert not clean.exception and not clean.toast  # a link that is used whole: nothing to say
+
+
 def test_an_unusable_run_history_is_explained_and_training_still_works(app, monkeypatch, tmp_path):
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"not a database at all" * 100)

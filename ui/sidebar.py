@@ -60,6 +60,7 @@ def _scale(options: list, value) -> list:
 
 # Link parameters read elsewhere: the presenter display (ui/layout.py) and Streamlit's own.
 LINK_ELSEWHERE = {"view", "embed", "embed_options"}
+LINK_TOAST = "Part of this link was not used: the training panel (») says what and why."
 
 
 def _from_link() -> None:
@@ -83,6 +84,8 @@ def _from_link() -> None:
         st.session_state.preset = params.get("preset") if params.get("preset") in PRESETS else "recommended"
         notes += more
     st.session_state.link_notes = notes
+    if notes:  # on a phone or a tablet the sidebar starts closed: say so where the person looks
+        st.toast(LINK_TOAST, icon=":material/link:")
 
 
 def _to_link(cfg: TrainConfig) -> None:
