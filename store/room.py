@@ -63,11 +63,59 @@ class Drawing:
         return actor.presenter or self.owner == actor.owner
 
 
+ZWJ = "\u200d"  # the zero-width joiner: 👩 + ZWJ + 🔬 is one emoji, 👩‍🔬
+
+
+def _pictograph(ch: str) -> bool:
+    """An emoji a joiner may join (the symbol planes and the older dingbat blocks)."""
+    cp = ord(ch)
+    return unicodedata.category(ch) == "So" and (cp >= 0x1F000 or 0x2600 <= cp <= 0x27BF or 0x2B00 <= cp <= 0x2BFF)
+
+
+def _emoji_tail(ch: str) -> bool:
+    """What may follow an emoji inside one: the emoji presentation selector, a skin tone."""
+    return ch in "\ufe0e\ufe0f" or 0x1F3FB <= ord(ch) <= 0x1F3FF
+
+
+def joins_emoji(text: str, i: int) -> bool:
+    """``text[i]`` is a zero-width joiner between two emoji (a family, a job, a flag with a rainbow):
+    kept, where every other format character is dropped (it is invisible: in a name it hides)."""
+    if text[i] != ZWJ or i + 1 >= len(text) or not _pictograph(text[i + 1]):
+        return False
+    j = i - 1
+    while j >= 0 and _emoji_tail(text[j]):
+        j -= 1
+    return j >= 0 and _pictograph(text[j])
+
+
+def cut(text: str, limit: int | None) -> str:
+    """``text[:limit]``, moved back to where a character starts as a person sees it: never an emoji
+    torn from its joiner, selector or skin tone, a flag's half, or a letter from its accent."""
+    if limit is None or len(text) <= limit:
+        return text
+    end = max(limit, 0)
+    while end > 0 and (
+        text[end] == ZWJ
+        or text[end - 1] == ZWJ
+        or _emoji_tail(text[end])
+        or unicodedata.category(text[end]) in ("Mn", "Me", "Mc")
+    ):
+        end -= 1
+    flags = 0  # regional indicators pair up into flags: an odd run before the cut ends in a half
+    while end - flags > 0 and 0x1F1E6 <= ord(text[end - flags - 1]) <= 0x1F1FF:
+        flags += 1
+    if flags % 2 and 0x1F1E6 <= ord(text[end]) <= 0x1F1FF:
+        end -= 1
+    return text[:end]
+
+
 def clean_nickname(name, limit: int | None = NICK_MAX) -> str:
-    """A nickname as stored: printable characters only, whitespace runs made one space, trimmed,
-    at most ``limit`` long (the same rules as run names and ui/text.clean; None: not cut)."""
-    kept = "".join(ch if ch.isprintable() else " " for ch in str(name))
-    return " ".join(kept.split())[:limit].strip()
+    """A nickname as stored: printable characters only (and the joiners inside emoji), whitespace
+    runs made one space, trimmed, at most ``limit`` long, cut where a character starts (the same
+    rules as run names and ui/text.clean; None: not cut)."""
+    name = str(name)
+    kept = "".join(ch if ch.isprintable() or joins_emoji(name, i) else " " for i, ch in enumerate(name))
+    return cut(" ".join(kept.split()), limit).strip()
 
 
 # Cyrillic and Greek letters that look like Latin ones on a projector (after case-folding). A

@@ -69,6 +69,10 @@ def test_user_text_reads_as_typed_but_nothing_in_it_is_live(case):
         (None, "None"),
         ("Z" + "\u0336\u0301\u0316" * 5 + "oë", "Z\u0336\u0301\u0316oë"),
         ("Tiê\u0301ng Vie\u0323\u0302t", "Tiê\u0301ng Vie\u0323\u0302t"),
+        ("Zoë 👩🏽\u200d🔬 and 👨\u200d👩\u200d👧", "Zoë 👩🏽\u200d🔬 and 👨\u200d👩\u200d👧"),
+        ("x" * 77 + "👨\u200d👩\u200d👧", "x" * 77 + "…"),
+        ("x" * 78 + "🇫🇷🇫🇷", "x" * 78 + "…"),
+        ("x" * 78 + "e\u0301yy", "x" * 78 + "…"),
     ],
     ids=[
         "newlines and tabs",
@@ -78,6 +82,10 @@ def test_user_text_reads_as_typed_but_nothing_in_it_is_live(case):
         "not text",
         "stacked combining marks (Zalgo)",
         "two marks on a letter (Vietnamese)",
+        "emoji joined by zero-width joiners",
+        "too long, the cut inside a joined emoji",
+        "too long, the cut inside a flag",
+        "too long, the cut between a letter and its accent",
     ],
 )
 def test_control_characters_are_removed_and_length_is_limited(raw, expected):

@@ -51,6 +51,22 @@ def test_nicknames_are_plain_short_unique_without_case_and_changeable(s):
             s.set_nickname(A.owner, other)
 
 
+@pytest.mark.parametrize(
+    "typed, kept",
+    [
+        ("Zoë 👩🏽\u200d🔬", "Zoë 👩🏽\u200d🔬"),  # a joined emoji stays one emoji, not "👩🏽 🔬"
+        ("A" * 22 + "👨\u200d👩\u200d👧", "A" * 22),  # cut at NICK_MAX: the family whole or not at all
+        ("A" * 23 + "🇫🇷", "A" * 23),  # not half a flag
+        ("A" * 23 + "e\u0301", "A" * 23),  # not an e without its accent
+        ("Al\u200dice", "Al ice"),  # a joiner between letters hides: it is no emoji's
+        ("Bo \u200d👩\u200d", "Bo 👩"),  # joiners with an emoji on one side only
+    ],
+)
+def test_a_nickname_keeps_its_emoji_whole(s, typed, kept):
+    assert store.clean_nickname(typed) == kept
+    assert s.set_nickname(A.owner, typed) == kept
+
+
 def test_a_nickname_is_held_while_its_owner_is_around_and_then_let_go(s, monkeypatch):
     import store.room as room
 

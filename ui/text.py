@@ -14,6 +14,8 @@ import re
 import string
 import unicodedata
 
+from store.room import cut, joins_emoji
+
 MAX_LEN = 80  # characters of user text shown in one place (a run name is cut to 40 when typed)
 _PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://\S+")  # sqlite:///..., postgresql://user:pw@host/db
@@ -27,12 +29,13 @@ MAX_MARKS = 3
 
 
 def clean(text, limit: int = MAX_LEN) -> str:
-    """One line of printable text: control and format characters removed, whitespace runs made
-    one space, cut to ``limit`` characters (an ellipsis marks the cut)."""
+    """One line of printable text: control and format characters removed (but the joiners inside
+    emoji), whitespace runs made one space, cut to ``limit`` characters where a character starts
+    as a person sees it (an ellipsis marks the cut)."""
     text = "".join(" " if ch in "\t\n\r\v\f" else ch for ch in str(text))
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED)
+    text = "".join(ch for i, ch in enumerate(text) if unicodedata.category(ch) not in _DROPPED or joins_emoji(text, i))
     text = _few_marks(" ".join(text.split()))
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return text if len(text) <= limit else cut(text, limit - 1).rstrip() + "…"
 
 
 def _few_marks(text: str) -> str:
