@@ -15,6 +15,7 @@ kind, the time per photo, and what the same digits score with perfectly clean in
 from __future__ import annotations
 
 import io
+import math
 import statistics
 import time
 
@@ -131,7 +132,8 @@ def photo(shape: np.ndarray, paper: str, ink: str, rng: np.random.Generator) -> 
 
 
 def photo_set(n_per_kind: int = 8, seed: int = 1):
-    """Photos for every paper x ink pair (board: chalk only): [(jpeg, label, paper, ink, clean ink)]."""
+    """Photos for every paper x ink pair (board: chalk only):
+    [(jpeg, label, paper, ink, clean ink, the 8x8 UCI digit it shows)]."""
     from bench.writers import load_writers
 
     rng = np.random.default_rng(seed)
@@ -142,8 +144,17 @@ def photo_set(n_per_kind: int = 8, seed: int = 1):
             for _ in range(n_per_kind * (5 if paper == "board" else 1)):
                 i = int(rng.integers(len(shapes)))
                 jpeg, clean = photo(shapes[i], paper, ink, rng)
-                out.append((jpeg, int(labels[i]), paper, ink, clean))
+                out.append((jpeg, int(labels[i]), paper, ink, clean, shapes[i]))
     return out
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson's 95 % interval for a rate of k in n: how far another set of n photos like these may read."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    centre, half = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, (centre - half) / (1 + z * z / n)), min(1.0, (centre + half) / (1 + z * z / n))
 
 
 def main(n_per_kind: int = 8, seed: int = 1) -> None:
@@ -153,7 +164,7 @@ def main(n_per_kind: int = 8, seed: int = 1) -> None:
     framing = net.metadata["framing"]
     photos = photo_set(n_per_kind, seed)
     right, times, clean_right, unread = [], [], [], 0
-    for data, label, _, _, clean in photos:
+    for data, label, _, _, clean, _ in photos:
         start = time.perf_counter()
         x, _ = model.read_photo(data, framing)
         unread += x is None
@@ -163,7 +174,11 @@ def main(n_per_kind: int = 8, seed: int = 1) -> None:
         clean_right.append(int(model.predict_proba(net, model.to_mnist(clean, framing)).argmax()) == label)
     right = np.array(right)
     papers, inks = np.array([p[2] for p in photos]), np.array([p[3] for p in photos])
-    print(f"photos of paper: {right.mean():.1%} of {len(right)} read right  (goal >= 90 %)")
+    lo, hi = wilson(int(right.sum()), len(right))
+    print(
+        f"photos of paper: {right.mean():.1%} of {len(right)} read right  (goal >= 90 %; "
+        f"95 % interval for this many photos {lo:.1%}-{hi:.1%})"
+    )
     print(f"  of them given a message instead of a digit (no digit found, or not a digit): {unread}")
     clean_right = np.array(clean_right)
     for kinds, name in ((papers, "paper"), (inks, "ink")):
@@ -192,6 +207,20 @@ def main(n_per_kind: int = 8, seed: int = 1) -> None:
     print(
         f"  (in this run a canvas drawing takes median {statistics.median(canvas):.1f} ms: a photo costs "
         f"{statistics.median(times) / statistics.median(canvas):.0f}x a stroke)"
+    )
+    from bench.writers import on_canvas
+
+    rng = np.random.default_rng(0)
+    drawn = [on_canvas(p[5], rng) for p in photos]
+    drawn_right = np.array(
+        [
+            int(model.predict_proba(net, model.to_mnist(d, framing)).argmax()) == p[1]
+            for d, p in zip(drawn, photos, strict=True)
+        ]
+    )
+    print(
+        f"  the same digits drawn on the canvas (as `python -m bench hands` draws other writers): "
+        f"{drawn_right.mean():.1%}  (how well the model reads these hands, without paper or camera)"
     )
     print(
         f"  the same digits with perfectly clean ink (no paper, light or camera), framed as they are: "
