@@ -339,3 +339,23 @@ def test_a_removed_nickname_leaves_the_participants_own_field_too(app, monkeypat
     at.run()
     assert not at.exception and at.text_input(key="nickname").value == ""
     assert any("taken off the room's board" in e.value for e in at.sidebar.error)
+
+
+def test_the_boards_confusion_matrix_reads_from_the_back_of_the_room():
+    """On the projector the counts were 10 pt in a 520 px image (about 9 px): twice that now, and
+    each count in the colour that stands out of its cell."""
+    import numpy as np
+
+    from ui import plots
+
+    cm = np.diag(np.full(10, 40))
+    cm[9, 4], cm[1, 7] = 30, 1
+    studio, board = (plots.plot_confusion(cm, board=b).axes[0] for b in (False, True))
+    sizes = lambda ax: [t.get_fontsize() for t in ax.texts]  # noqa: E731
+    assert min(sizes(board)) >= 2 * max(sizes(studio))
+    assert board.xaxis.label.get_fontsize() >= 18 > studio.xaxis.label.get_fontsize()
+    assert min(t.get_fontsize() for t in board.get_xticklabels()) >= 18
+    colour = {t.get_text(): t.get_color() for t in board.texts}
+    assert colour["40"] == colour["30"] == "white" and colour["1"] == "black"  # dark cells, a light one
+    cm[0, 0] = 400  # three digits: smaller, still big
+    assert 14 <= min(sizes(plots.plot_confusion(cm, board=True).axes[0])) < min(sizes(board))

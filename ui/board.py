@@ -202,7 +202,7 @@ def _confusion_png(confusion_bytes: bytes, title: str) -> bytes:
     import numpy as np
 
     cm = np.frombuffer(confusion_bytes, np.int64).reshape(10, 10)
-    return state.figure_png(plots.plot_confusion(cm, title=title), dpi=80)
+    return state.figure_png(plots.plot_confusion(cm, title=title, board=True), dpi=80)
 
 
 def _confusion(snap: room.Snapshot) -> None:

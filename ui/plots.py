@@ -202,18 +202,27 @@ def _tile(images: np.ndarray, cols: int, pad: int, top: int) -> tuple[np.ndarray
 
 
 @_styled
-def plot_confusion(cm: np.ndarray, title: str = "Confusion matrix (test set)") -> Figure:
-    """Confusion matrix: rows are the true digit, columns the prediction."""
-    fig = _figure(7.5, 6.5, margins=(0.1, 0.1, 0.98, 0.92))
+def plot_confusion(cm: np.ndarray, title: str = "Confusion matrix (test set)", board: bool = False) -> Figure:
+    """Confusion matrix: rows are the true digit, columns the prediction. ``board``: the room
+    board's, read on a projector from the back of the room (every text about twice the size)."""
+    size = 20 if board else 10
+    fig = _figure(7.5, 6.5, margins=(0.13, 0.13, 0.98, 0.91) if board else (0.1, 0.1, 0.98, 0.92))
     ax = fig.subplots()
-    ax.imshow(np.log1p(cm), cmap="Blues")
+    shade = np.log1p(cm)
+    ax.imshow(shade, cmap="Blues")
+    dark = shade > 0.55 * max(float(shade.max()), 1e-9)  # white on the dark cells, black on the light
+    count = size if int(cm.max(initial=0)) < 100 else round(size * 0.8)  # three digits fit a cell too
     for i in range(10):
         for j in range(10):
             if cm[i, j]:
-                ax.text(
-                    j, i, str(cm[i, j]), ha="center", va="center", fontsize=10, color="white" if i == j else "black"
-                )
+                colour = "white" if dark[i, j] else "black"
+                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=count, color=colour)
     ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true", title=chart(title))
+    if board:
+        ax.xaxis.label.set_fontsize(size)
+        ax.yaxis.label.set_fontsize(size)
+        ax.title.set_fontsize(size + 2)
+        ax.tick_params(labelsize=size)
     ax.grid(False)
     return fig
 
