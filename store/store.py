@@ -442,6 +442,25 @@ class Store(RoomMethods):
                 ).scalar()
             )
 
+    def training_elsewhere(self, owner: str) -> bool:
+        """Whether ``owner`` has a run training in another process (another replica) now: one whose
+        heartbeat that process renews. This process's own runs are its ``TrainingSlots``' business
+        (they know the queued ones too); a run whose process died stops counting after the grace."""
+        with self._tx(write=False) as conn:
+            return (
+                conn.execute(
+                    select(runs.c.id)
+                    .where(
+                        runs.c.owner == owner,
+                        runs.c.status == RUNNING,
+                        runs.c.instance != self.instance,
+                        runs.c.heartbeat >= time.time() - self.grace,
+                    )
+                    .limit(1)
+                ).first()
+                is not None
+            )
+
     def runs(self, archived: bool = False) -> list[Run]:
         """Live runs, newest first (``archived=True``: the deleted ones instead)."""
         has_model = runs.c.checkpoint.is_not(None).label("has_model")

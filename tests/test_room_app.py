@@ -236,6 +236,26 @@ def test_one_person_trains_one_run_at_a_time_whatever_the_tabs(app, monkeypatch)
     second.session_state.job.join(60)
 
 
+def test_a_run_training_on_another_replica_counts_as_the_persons_one_run(app, monkeypatch):
+    """nginx routes a browser by a cookie: a tab without it may land on another replica, whose slots
+    know nothing of this one's runs. The store, which the replicas share, does."""
+    monkeypatch.setenv("DIGIT_STUDIO_PRESENTER_PASSCODE", "correct horse")
+    tab = app()
+    owner = tab.session_state["owner"]
+    other_replica = store.Store(store.default_url())  # the same database, another process's instance
+    rid = other_replica.start_run({"model": "softmax"}, "app", owner=owner)
+    try:
+        here = app(owner=owner)
+        _train(here)
+        assert here.session_state.job is None
+        assert any("already have a run waiting or training" in w.value for w in here.sidebar.warning)
+    finally:
+        other_replica.finish_run(rid, store.FINISHED, test_accuracy=0.5)
+    _train(here)  # that run ended: this tab may train now
+    assert here.session_state.job is not None
+    here.session_state.job.join(60)
+
+
 def test_a_long_nickname_is_cut_with_a_word_why_not_dropped(app):
     at = app()
     at.text_input(key="nickname").input("Ann" + "a" * 497).run()

@@ -137,6 +137,21 @@ def test_a_run_whose_trainer_stops_beating_is_marked_interrupted(db):
     assert {r.id: r.status for r in mine.runs()} == {1: "interrupted", own: "running"}  # its own run beats
 
 
+def test_a_persons_run_training_on_another_replica_is_seen_until_it_ends_or_its_process_dies(db):
+    """One run at a time per person across replicas: the slots of one process cannot see another's."""
+    replica_1, replica_2 = Store(db), Store(db, grace=1.0)
+    rid = replica_1.start_run(CFG.to_dict(), "app", owner=A.owner)
+    assert replica_2.training_elsewhere(A.owner)
+    assert not replica_2.training_elsewhere(B.owner)  # someone else
+    assert not replica_1.training_elsewhere(A.owner)  # its own: the slots there know it, queued ones too
+    replica_1.finish_run(rid, "finished", test_accuracy=0.9)
+    assert not replica_2.training_elsewhere(A.owner)
+    replica_1.abandon(replica_1.start_run(CFG.to_dict(), "app", owner=A.owner))  # its process dies
+    assert replica_2.training_elsewhere(A.owner)
+    time.sleep(1.5)  # the grace: nobody renews its heartbeat
+    assert not replica_2.training_elsewhere(A.owner)
+
+
 def _write_runs(path, n):
     s = Store(path)
     for i in range(n):

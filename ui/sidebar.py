@@ -251,7 +251,7 @@ def _start(cfg: TrainConfig) -> None:
         load = lambda: with_room(data, runs, cfg)
     slots = state.training_slots()
     job = TrainingJob(cfg, load, slots, name=name, runs=runs, owner=owner)
-    if not slots.claim(owner, job):
+    if _training_elsewhere(runs, owner) or not slots.claim(owner, job):
         st.warning(
             "You already have a run waiting or training, perhaps in another tab: stop it there or let it "
             "finish, then start this one. (One run at a time per person keeps the room's slots fair.)"
@@ -259,6 +259,17 @@ def _start(cfg: TrainConfig) -> None:
         return
     limits.count_run(ss)
     state.start_job(job)
+
+
+def _training_elsewhere(runs: store.Store | None, owner: str) -> bool:
+    """The person's run trains on another replica (a tab that nginx routed there): the slots of
+    this process cannot see it, the store can."""
+    if runs is None:
+        return False
+    try:
+        return runs.training_elsewhere(owner)
+    except store.StoreError:
+        return False  # the run itself will say what is wrong with the store
 
 
 def _person_limit(runs: store.Store, owner: str) -> str | None:
