@@ -83,7 +83,7 @@ class TrainConfig:
         return replace(self, **changes)
 
 
-LR_HINT = f"the learning rate must be between {MIN_LR:g} and 100 (smaller ones barely move the weights in any run)"
+LR_HINT = f"the learning rate must be between {MIN_LR:g} and 100: smaller ones barely move the weights in any run"
 TIME_HINT = f"time_limit must be between 1 and {MAX_TIME_LIMIT:g} seconds"
 
 
