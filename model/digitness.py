@@ -88,7 +88,7 @@ def far_score(framed: np.ndarray) -> float:
     return W_MAHA * float(np.log(max(maha, 1e-6))) + W_RES * float(np.log(max(residual, 1e-6)))
 
 
-def _axis(ink: np.ndarray) -> tuple[float, float]:
+def axis(ink: np.ndarray) -> tuple[float, float]:
     """Elongation (long axis / short axis) and degrees off vertical of the ink's principal axis."""
     step = max(1, max(ink.shape) // 96)
     a = ink[::step, ::step].astype(np.float64)
@@ -132,7 +132,7 @@ def not_a_digit(image, framed: np.ndarray | None = None) -> str | None:
         framed = to_mnist(ink, "frame+deskew")
     if framed is None or float(ink.sum()) <= 0:
         return None
-    elongation, off_vertical = _axis(ink)
+    elongation, off_vertical = axis(ink)
     if elongation > LINE_ELONGATION and off_vertical > LINE_ANGLE:
         return "line"
     if elongation < BLOB_ELONGATION and _solidity(framed > 0.5) > BLOB_SOLIDITY and _solid_share(ink) > BLOB_FILL:

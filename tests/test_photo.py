@@ -167,6 +167,34 @@ def test_specks_and_a_far_off_mark_are_not_the_digit(white):
     assert np.abs(read(page(mask=mask)) - white).mean() < 0.02
 
 
+def ellipse(ry: float, rx: float, degrees: float = 0.0) -> np.ndarray:
+    """A filled ellipse's ink in the middle of the page (radii in px, the long axis turned ``degrees``
+    from vertical), anti-aliased. Under half the page's height: a shape that fills the page is
+    taken for its light (the paper's light is a wide rank filter)."""
+    yy, xx = np.mgrid[:H, :W].astype(np.float32)
+    a = math.radians(degrees)
+    dy, dx = yy - H / 2, xx - W / 2
+    u, v = dy * math.cos(a) + dx * math.sin(a), dx * math.cos(a) - dy * math.sin(a)
+    r = np.sqrt((u / ry) ** 2 + (v / rx) ** 2)
+    return np.clip((1 - r) * min(ry, rx) + 0.5, 0, 1).astype(np.float32)
+
+
+@pytest.mark.parametrize("degrees", [0, 12])
+def test_a_filled_upright_bar_is_a_1_in_a_fat_marker(net, degrees):
+    """A bar twice as long as wide (a marker's or chalk's 1, filled in) reads as a 1, on paper and
+    on a board; it was refused as a filled shape."""
+    bar = ellipse(70, 32, degrees)
+    for rgb in (page(mask=bar), page(paper=(0.12, 0.2, 0.16), ink=(0.92, 0.93, 0.9), mask=bar)):
+        x = read(rgb)
+        assert int(model.predict_proba(net, x).argmax()) == 1
+
+
+@pytest.mark.parametrize(("ry", "rx", "degrees"), [(50, 50, 0), (65, 48, 0), (70, 32, 40)])
+def test_a_filled_disc_or_a_leaning_bar_is_still_refused(ry, rx, degrees):
+    x, reason = model.read_photo(encode(page(mask=ellipse(ry, rx, degrees))))
+    assert x is None and reason == model.photo.NOT_A_DIGIT["blob"]
+
+
 def test_blank_paper_and_an_even_colour_give_a_reason():
     for rgb in (page(mask=np.zeros((H, W), np.float32)), np.full((H, W, 3), 0.3, np.float32)):
         x, reason = model.read_photo(encode(rgb))

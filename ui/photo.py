@@ -78,5 +78,6 @@ def show_steps(steps: dict) -> None:
         clamp=True,
     )
     cols[2].image(_grey(steps["no_lines"]), caption="ruled lines removed", width="stretch", clamp=True)
-    cols[3].image(_grey(steps["digit"]), caption="the digit, full strength", width="stretch", clamp=True)
+    digit = "a filled bar, drawn as a 1's stroke" if steps.get("bar") else "the digit, full strength"
+    cols[3].image(_grey(steps["digit"]), caption=digit, width="stretch", clamp=True)
     cols[4].image(enlarge(steps["framed"], 4), caption="framed 28×28", width="stretch")
