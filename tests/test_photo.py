@@ -160,6 +160,21 @@ def test_a_faint_seven_beside_what_a_shadows_edge_leaves_is_kept():
     assert (kept[seven < 0.05] > 0).mean() < 0.05
 
 
+def test_a_shadows_edge_heavier_than_a_faint_seven_is_not_taken_for_the_digit():
+    # Where the light changes faster than the paper's light can follow (the edge of a hand's
+    # shadow), dividing it out leaves a band of "ink" across the page, as dark as faint pencil
+    # and heavier than the digit; its ink rises over tens of pixels, the pencil's over a few.
+    seven = np.asarray(Image.fromarray((seven_mask() * 255).astype(np.uint8)).resize((256, 192)), np.float32) / 255
+    seven = np.roll(seven, (0, 80), (0, 1))  # the seven on the right, the band across the left
+    yy, xx = np.mgrid[:192, :256].astype(np.float32)
+    band = 0.3 * np.clip(1 - np.abs(xx + 0.6 * yy - 40) / 70, 0, 1)  # across the left
+    assert (band**2).sum() > 4 * ((0.12 * seven) ** 2).sum()  # (heavy enough to win at the edge)
+    noise = np.random.default_rng(0).normal(0, 0.02, seven.shape)
+    kept = photo.keep_digit((np.maximum(0.12 * seven, band) + noise).astype(np.float32))
+    assert (kept[seven > 0.5] > 0).mean() > 0.95
+    assert (kept[band > 0.1] > 0).mean() < 0.05
+
+
 def test_specks_and_a_far_off_mark_are_not_the_digit(white):
     mask = seven_mask()
     mask[20:23, 370:373] = 1  # a speck of dust far off
