@@ -20,6 +20,8 @@ import numpy as np
 import streamlit as st
 from PIL import Image, ImageDraw
 
+from model.preprocess import pen_width
+
 SIZE = 280
 # Bounds on a drawing from the browser (hostile input; the JS keeps to them too). A digit takes
 # a few hundred points (rendered in ~3 ms); the worst a client can send renders in ~0.1 s.
@@ -86,8 +88,17 @@ def _clamp(v: float, lo: float, hi: float) -> float:
     return float(min(max(v, lo), hi))
 
 
+def pen_cap(strokes: list[tuple[float, list[tuple[float, float]]]]) -> float:
+    """The widest pen these strokes are rasterised with (``model.preprocess.pen_width``): a small
+    digit drawn with a fat pen keeps its loops open."""
+    pts = np.asarray([p for _, stroke in strokes for p in stroke], dtype=np.float64).reshape(-1, 2)
+    extent = float(np.ptp(pts, axis=0).max()) if len(pts) else 0.0
+    return pen_width(MAX_WIDTH, extent)
+
+
 def render(strokes: list[tuple[float, list[tuple[float, float]]]], size: int = SIZE) -> np.ndarray:
-    """RGBA pixels of the strokes as the canvas shows them: white, round caps and joins, on black.
+    """RGBA pixels of the strokes as the model is shown them: white, round caps and joins, on black,
+    at the canvas's pen unless the digit is small for it (``pen_cap``).
 
     Drawn in grey at twice the size and halved with a 2x2 box filter (anti-aliasing); each stroke
     is its segments plus a disc at every point (round joins and caps), on points thinned to one
@@ -102,8 +113,9 @@ def _ink(strokes: list[tuple[float, list[tuple[float, float]]]], size: int = SIZ
     k = _SUPERSAMPLE * size / SIZE
     img = Image.new("L", (size * _SUPERSAMPLE,) * 2, 0)
     pen = ImageDraw.Draw(img)
+    cap = pen_cap(strokes)
     for width, pts in strokes:
-        w, xy = width * k, [(x * k, y * k) for x, y in _thin(pts, RENDER_STEP)]
+        w, xy = min(width, cap) * k, [(x * k, y * k) for x, y in _thin(pts, RENDER_STEP)]
         if len(xy) > 1:
             pen.line(xy, fill=255, width=max(1, round(w)))
         r = w / 2
@@ -133,7 +145,8 @@ def draw(key: str = "canvas", stroke_width: int = 22, fit: dict | None = None) -
     """Show the drawing canvas (white pen on black); return the drawing or None.
 
     The drawing is 280x280 grey levels (uint8, white on black): what ``render`` shows, in one plane,
-    which the framing reads three times faster than RGBA.
+    which the framing reads three times faster than RGBA; a small digit's strokes are thinner there
+    than on the canvas (``pen_cap``).
 
     ``stroke_width`` is in pixels of the 280x280 drawing. ``fit`` tells the canvas how much room
     to leave below it, in CSS px: ``reserve`` beside a second column, ``reserveStacked`` where
