@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
+from scipy import ndimage
 
 import model
 from model import photo
@@ -200,14 +201,29 @@ def test_a_filled_upright_bar_is_a_1_in_a_fat_marker(net, degrees):
     on a board; it was refused as a filled shape."""
     bar = ellipse(70, 32, degrees)
     for rgb in (page(mask=bar), page(paper=(0.12, 0.2, 0.16), ink=(0.92, 0.93, 0.9), mask=bar)):
-        x = read(rgb)
-        assert int(model.predict_proba(net, x).argmax()) == 1
+        steps = photo.photo_steps(encode(rgb))
+        assert steps["bar"] and steps["reason"] is None
+        assert int(model.predict_proba(net, steps["framed"]).argmax()) == 1
 
 
-@pytest.mark.parametrize(("ry", "rx", "degrees"), [(50, 50, 0), (65, 48, 0), (70, 32, 40)])
+@pytest.mark.parametrize(("ry", "rx", "degrees"), [(50, 50, 0), (65, 48, 0), (70, 45, 0), (70, 32, 25), (70, 32, 40)])
 def test_a_filled_disc_or_a_leaning_bar_is_still_refused(ry, rx, degrees):
     x, reason = model.read_photo(encode(page(mask=ellipse(ry, rx, degrees))))
     assert x is None and reason == model.photo.NOT_A_DIGIT["blob"]
+
+
+def test_a_blurred_digit_is_kept_beside_a_sharp_speck_or_a_page_edge():
+    """An out-of-focus seven (its ink as soft as a shadow's edge) is the digit, whatever sharp speck
+    or page edge is there too: only long soft bands across the picture are a shadow's."""
+    seven = np.asarray(Image.fromarray((seven_mask() * 255).astype(np.uint8)).resize((256, 192)), np.float32) / 255
+    blurred = ndimage.gaussian_filter(seven, 6)
+    blurred = 0.6 * blurred / blurred.max()
+    ink = blurred.copy()
+    ink[170:178, 10:18] = 0.9  # a sharp speck
+    ink[:, 254:] = 0.9  # the sharp edge of the page, at the picture's edge
+    kept = photo.keep_digit(ink.astype(np.float32))
+    assert (kept[blurred > 0.3] > 0).mean() > 0.95
+    assert kept[:, 254:].max() == 0
 
 
 def test_blank_paper_and_an_even_colour_give_a_reason():
