@@ -131,6 +131,8 @@ SEES = (
     "longer side is 20 pixels, and centred in a 28×28 square."
 )
 
+PEN_NOTE = "A digit drawn small for the pen is shown to the model with a thinner one, so its loops stay open."
+
 # How much room the canvas leaves below itself (CSS px): beside the answer, just a margin; where
 # a phone stacks the columns, the height of the prediction, so that it is on screen too.
 FIT = {"reserve": 16, "reserveStacked": 120}
@@ -248,6 +250,6 @@ def _details(slot: DeltaGenerator, entry: state.ModelEntry, result: dict) -> Non
     )
     # One element for all of it: a stroke's cost is mostly per element (bench/wsload.py).
     slot.html(
-        f'<div class="ds-text"><p><strong>What the model sees</strong></p><p class="ds-caption">{SEES}</p>'
+        f'<div class="ds-text"><p><strong>What the model sees</strong></p><p class="ds-caption">{SEES} {PEN_NOTE}</p>'
         f"{framing}{_explain(entry, result)}</div>"
     )
