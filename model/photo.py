@@ -357,11 +357,12 @@ BAND_ELONGATION = 3.0
 SOFT_MEASURED = 8  # only the heaviest parts are measured: bounded work whatever the picture holds
 
 
-def _shadow_bands(ink: np.ndarray, even: np.ndarray, labels: np.ndarray, boxes: list, mass: np.ndarray) -> np.ndarray:
-    """Which parts (n,) are what a shadow's edge leaves: they touch two sides of the picture or
+def _shadow_bands(
+    ink: np.ndarray, even: np.ndarray, labels: np.ndarray, boxes: list, mass: np.ndarray, sides: np.ndarray
+) -> np.ndarray:
+    """Which parts (n,) are what a shadow's edge leaves: they touch two ``sides`` of the picture or
     more, are long (BAND_ELONGATION), and rise too softly to be strokes (SOFT_EDGE). Only the
     SOFT_MEASURED heaviest parts, and none under 5 % of the heaviest, are measured."""
-    h, w = ink.shape
     gy, gx = np.gradient(even)
     rise = np.hypot(gy, gx)
     bands = np.zeros(len(boxes), bool)
@@ -369,7 +370,7 @@ def _shadow_bands(ink: np.ndarray, even: np.ndarray, labels: np.ndarray, boxes: 
         if mass[i] < 0.05 * mass.max():
             break
         box = boxes[i]
-        if (box[0].start == 0) + (box[1].start == 0) + (box[0].stop == h) + (box[1].stop == w) < 2:
+        if sides[i] < 2:
             continue
         part = labels[box] == i + 1
         ys, xs = np.nonzero(part)
@@ -403,13 +404,13 @@ def keep_digit(ink: np.ndarray) -> np.ndarray:
     index = np.arange(1, n + 1)
     mass = np.asarray(ndimage.sum(np.square(ink), labels, index))
     boxes = ndimage.find_objects(labels)
-    border = np.array([b[0].start == 0 or b[1].start == 0 or b[0].stop == h or b[1].stop == w for b in boxes])
+    sides = np.array([(b[0].start == 0) + (b[1].start == 0) + (b[0].stop == h) + (b[1].stop == w) for b in boxes])
+    border = sides > 0
     inside = mass[~border].max() if (~border).any() else 0.0
     weight = np.where(border & (mass < 4 * inside), 0.25 * mass, mass)
     # What a shadow's edge leaves goes, for a part that can be the digit: of some weight, at least
     # a tenth of the picture across, touching at most one side (a speck or a page's edge cannot).
-    drop = _shadow_bands(ink, even, labels, boxes, mass)
-    sides = np.array([(b[0].start == 0) + (b[1].start == 0) + (b[0].stop == h) + (b[1].stop == w) for b in boxes])
+    drop = _shadow_bands(ink, even, labels, boxes, mass, sides)
     across = np.array([max(b[0].stop - b[0].start, b[1].stop - b[1].start) for b in boxes])
     digit = ~drop & (mass >= 0.05 * mass.max()) & (across >= 0.1 * max(h, w)) & (sides <= 1)
     if not digit.any():
@@ -480,6 +481,14 @@ def bar_as_stroke(digit: np.ndarray) -> np.ndarray | None:
     return np.clip(half + 0.5 - dist, 0, 1).astype(np.float32)
 
 
+def _framed(digit: np.ndarray, framing: str) -> tuple[np.ndarray | None, str | None]:
+    """The digit's 28x28, and why it is not a digit (a key of NOT_A_DIGIT, "blank", or None)."""
+    framed = to_mnist(digit, framing)
+    if framed is None:
+        return None, "blank"
+    return framed, not_a_digit(digit, framed if framing == "frame+deskew" else None)
+
+
 def photo_steps(data, framing: str = "frame+deskew") -> dict:
     """Every step from uploaded bytes to the model's input, for display and for ``read_photo``.
 
@@ -504,14 +513,12 @@ def photo_steps(data, framing: str = "frame+deskew") -> dict:
     if problem is not None:
         steps["reason"] = REASONS.get(problem, REASONS["blank"])
         return steps
-    framed = to_mnist(digit, framing)
-    why = not_a_digit(digit, framed if framing == "frame+deskew" else None) if framed is not None else "blank"
+    framed, why = _framed(digit, framing)
     bar = bar_as_stroke(digit) if why == "blob" else None
     steps["bar"] = bar is not None
     if bar is not None:
-        steps["digit"] = digit = bar
-        framed = to_mnist(digit, framing)
-        why = not_a_digit(digit, framed if framing == "frame+deskew" else None) if framed is not None else "blank"
+        steps["digit"] = bar
+        framed, why = _framed(bar, framing)
     if why is not None:
         steps["reason"] = NOT_A_DIGIT.get(why, REASONS["blank"])
         return steps

@@ -60,10 +60,13 @@ PEN_SHARE = 0.15
 MIN_PEN = 6.0
 
 
-def pen_width(width: float, extent: float) -> float:
+def pen_width(width: float, points) -> float:
     """The pen (px) that strokes drawn at ``width`` are rasterised with for the model, for a
-    drawing whose points span ``extent`` px: ``width``, at most PEN_SHARE of the extent, not
-    narrowed under MIN_PEN. A big digit keeps its pen; a tap stays a dot."""
+    drawing of ``points`` ((x, y) pairs, all its strokes'): ``width``, at most PEN_SHARE of their
+    extent (the longer side of their box), not narrowed under MIN_PEN. A big digit keeps its pen;
+    a tap stays a dot."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    extent = float(np.ptp(pts, axis=0).max()) if len(pts) else 0.0
     return min(width, max(MIN_PEN, PEN_SHARE * extent))
 
 

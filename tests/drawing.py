@@ -144,8 +144,7 @@ def styled_drawing(style: str, rng: np.random.Generator, size: int = 280) -> np.
 def _render_strokes(strokes, width: int, size: int) -> np.ndarray:
     """The strokes as the app rasterises them for the model: a small digit's pen is narrowed
     (``model.preprocess.pen_width``, as ui/canvas.py does)."""
-    pts = np.asarray([p for s in strokes for p in s], dtype=np.float64).reshape(-1, 2)
-    width = round(pen_width(width, float(np.ptp(pts, axis=0).max()) if len(pts) else 0.0))
+    width = round(pen_width(width, [p for s in strokes for p in s]))
     img = Image.new("RGBA", (size * 2, size * 2), (0, 0, 0, 255))
     d = ImageDraw.Draw(img)
     for pts in strokes:

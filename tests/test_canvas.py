@@ -45,7 +45,7 @@ def test_a_small_digit_keeps_its_loops_under_a_fat_pen():
     assert (kept[140] > 127).sum() in range(20, 25)
     assert int(model.predict_proba(net, model.to_mnist(fat)).argmax()) == 9
     tap = canvas.render(canvas.clean_strokes([{"w": 22, "p": [140, 140]}]))
-    assert abs(int((tap[140, :, 0] > 127).sum()) - pen_width(22, 0)) <= 1  # a tap stays a dot, at MIN_PEN
+    assert abs(int((tap[140, :, 0] > 127).sum()) - pen_width(22, [(140, 140)])) <= 1  # a tap stays a dot, at MIN_PEN
 
 
 def test_strokes_at_the_very_edge_keep_their_ink():

@@ -91,9 +91,7 @@ def _clamp(v: float, lo: float, hi: float) -> float:
 def pen_cap(strokes: list[tuple[float, list[tuple[float, float]]]]) -> float:
     """The widest pen these strokes are rasterised with (``model.preprocess.pen_width``): a small
     digit drawn with a fat pen keeps its loops open."""
-    pts = np.asarray([p for _, stroke in strokes for p in stroke], dtype=np.float64).reshape(-1, 2)
-    extent = float(np.ptp(pts, axis=0).max()) if len(pts) else 0.0
-    return pen_width(MAX_WIDTH, extent)
+    return pen_width(MAX_WIDTH, [p for _, stroke in strokes for p in stroke])
 
 
 def render(strokes: list[tuple[float, list[tuple[float, float]]]], size: int = SIZE) -> np.ndarray:
