@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import time
 
+from common.status import Status
 from store.schema import PRESENTER
-from store.store import FAILED, Store, StoreError
+from store.store import Store, StoreError
 
 FINISH_TRIES = 4  # over about 6 s: a database restart usually fits
 
@@ -67,5 +68,9 @@ class Recorder:
                 time.sleep(0.5 * 2**attempt)
         self.store.abandon(self.run_id)
 
+    def fail(self, error: str, epochs=()) -> None:
+        """Close the run as failed, with the epochs it finished and why it failed."""
+        self.finish(Status.FAILED, epochs=epochs, error=error)
 
-__all__ = ["FAILED", "Recorder"]
+
+__all__ = ["Recorder"]

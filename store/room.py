@@ -25,6 +25,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from common.splits import TEST, TRAIN
 from store.schema import drawings, epochs, meta, participants
 
 NICK_MAX = 24  # characters: fits a leaderboard column on a projector
@@ -34,7 +35,6 @@ NICK_MAX = 24  # characters: fits a leaderboard column on a projector
 NICK_HOLD = 2 * 3600.0
 PNG_MAX = 64 * 1024  # bytes: a 280x280 grayscale drawing is 3-8 KB
 FRAMED_SIZE = 28 * 28
-TEST, TRAIN = "test", "train"
 FRAMED_WITH = "frame"  # the framing of the stored 28x28: MNIST's own (20 px box, centre of mass)
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _RESERVED = ("presenter", "guest", "you")  # names the room already uses for someone else

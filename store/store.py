@@ -27,6 +27,8 @@ from sqlalchemy import and_, create_engine, delete, event, func, insert, or_, se
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from common.errors import StoreError
+from common.status import Status
 from store import schema
 from store.room import RoomMethods
 from store.schema import PRESENTER, SCHEMA_VERSION, epochs, meta, participants, runs
@@ -37,20 +39,10 @@ DB_ENV = "DIGIT_STUDIO_DB"  # a database URL: postgresql://... or sqlite:///...
 RUNS_ENV = "DIGIT_STUDIO_RUNS"  # older setting: the path of the SQLite file
 GRACE_ENV = "DIGIT_STUDIO_HEARTBEAT_GRACE"
 REPO_ROOT = Path(__file__).resolve().parents[1]
-RUNNING, FINISHED, STOPPED, FAILED, INTERRUPTED = "running", "finished", "stopped", "failed", "interrupted"
 NAME_MAX = 40  # as the sidebar's Run name field
 HEARTBEAT_EVERY = 2.0  # seconds between renewals of a training run's heartbeat
 GRACE = 20.0  # a run whose heartbeat is older than this is taken for dead
 RETRIES = 3  # attempts for an operation whose connection dropped (a database restarting)
-
-
-class StoreError(RuntimeError):
-    """The store cannot be used just now. ``str()`` is safe to show anyone (no server path, no
-    URL); ``detail`` says more, for the server log and the presenter."""
-
-    def __init__(self, message: str, detail: str = "") -> None:
-        super().__init__(message)
-        self.detail = detail or message
 
 
 class PermissionDenied(StoreError):
@@ -316,7 +308,7 @@ class Store(RoomMethods):
                         source=source,
                         config=json.dumps(config),
                         model=config["model"],
-                        status=RUNNING,
+                        status=Status.RUNNING,
                         started=now,
                         instance=self.instance,
                         heartbeat=now,
@@ -409,8 +401,8 @@ class Store(RoomMethods):
                     # A run that someone took for dead while the database was away comes back.
                     conn.execute(
                         update(runs)
-                        .where(runs.c.id.in_(live), runs.c.status.in_([RUNNING, INTERRUPTED]))
-                        .values(heartbeat=time.time(), status=RUNNING, ended=None)
+                        .where(runs.c.id.in_(live), runs.c.status.in_([Status.RUNNING, Status.INTERRUPTED]))
+                        .values(heartbeat=time.time(), status=Status.RUNNING, ended=None)
                     )
             except StoreError:
                 pass  # the database is away: try again at the next beat
@@ -424,11 +416,11 @@ class Store(RoomMethods):
             return conn.execute(
                 update(runs)
                 .where(
-                    runs.c.status == RUNNING,
+                    runs.c.status == Status.RUNNING,
                     or_(runs.c.heartbeat.is_(None), runs.c.heartbeat < cutoff),
                     runs.c.id.not_in(mine) if mine else true(),
                 )
-                .values(status=INTERRUPTED, ended=time.time())
+                .values(status=Status.INTERRUPTED, ended=time.time())
             ).rowcount
 
     # -- runs: reading -----------------------------------------------------------------------
@@ -452,7 +444,7 @@ class Store(RoomMethods):
                     select(runs.c.id)
                     .where(
                         runs.c.owner == owner,
-                        runs.c.status == RUNNING,
+                        runs.c.status == Status.RUNNING,
                         runs.c.instance != self.instance,
                         runs.c.heartbeat >= time.time() - self.grace,
                     )

@@ -8,7 +8,9 @@ import pytest
 
 import model
 import train.__main__ as cli
+import train.run
 from tests.conftest import synthetic_mnist
+from train.loop import TrainingDiverged
 
 
 @pytest.fixture
@@ -63,10 +65,10 @@ def test_dry_run_is_small(offline_data):
 
 def test_divergence_is_one_line_and_non_zero(offline_data, monkeypatch, capsys):
     def diverging(net, data, cfg, on_batch=None):
-        raise cli.TrainingDiverged("Training diverged in epoch 1")
+        raise TrainingDiverged("Training diverged in epoch 1")
         yield
 
-    monkeypatch.setattr(cli, "fit", diverging)
+    monkeypatch.setattr(train.run, "fit", diverging)
     assert cli.main(["--quiet"]) == 1
     assert capsys.readouterr().err.strip() == "python -m train: error: Training diverged in epoch 1"
 

@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 import model
 import train.__main__ as cli
+from common.status import Status
 from model import CheckpointError
 from model.checkpoint import MAX_CURVE_POINTS, MAX_HEADER, curves
 from model.preprocess import FRAMING_VERSION
@@ -30,8 +31,9 @@ from tests.conftest import shown, synthetic_mnist
 from tests.drawing import PLACEMENTS, render
 from train import TrainConfig
 from train.config import MAX_STEPS, PRESETS, config_from_strings, parse_number
-from train.job import MAX_STORED_LOSSES, STOPPED, TrainingJob, TrainingSlots
+from train.job import TrainingJob, TrainingSlots
 from train.loop import EpochMetrics, run_metadata
+from train.run import MAX_STORED_LOSSES
 from ui import canvas, limits, plots, state, text
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -435,7 +437,7 @@ def test_a_job_stops_itself_at_its_time_limit_and_keeps_its_model():
     cfg = TrainConfig(framing="none", epochs=200, batch_size=1, train_subset=600, time_limit=1)
     job = TrainingJob(cfg, lambda: data, TrainingSlots(1)).start()
     job.join(60)
-    assert job.state == STOPPED and job.net is not None and "time limit of 1 s" in job.stop_reason
+    assert job.state == Status.STOPPED and job.net is not None and "time limit of 1 s" in job.stop_reason
     assert sum(m.seconds for m in job.history) < 10
 
 

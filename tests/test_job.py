@@ -5,9 +5,10 @@ import time
 
 import pytest
 
+from common.status import Status
 from tests.conftest import synthetic_mnist
 from train import Mnist, TrainConfig
-from train.job import FAILED, FINISHED, QUEUED, STOPPED, TrainingJob, TrainingSlots
+from train.job import TrainingJob, TrainingSlots
 
 CFG = TrainConfig(framing="none", epochs=3, batch_size=32, lr=0.05)
 
@@ -28,7 +29,7 @@ def data():
 def test_a_job_trains_and_hands_over_an_eval_model_with_metadata(data):
     job = TrainingJob(CFG, data, TrainingSlots(1)).start()
     job.join(60)
-    assert job.state == FINISHED and len(job.history) == 3 and job.progress == 1
+    assert job.state == Status.FINISHED and len(job.history) == 3 and job.progress == 1
     assert not job.net.training and job.net.metadata["status"] == "finished"
     assert job.net.metadata["metrics"]["test_accuracy"] == job.history[-1].test_accuracy
 
@@ -48,7 +49,7 @@ def test_stop_mid_epoch_keeps_a_scored_partial_model(data):
     gate.wait(30)
     job.stop()
     job.join(30)
-    assert job.state == STOPPED and job.net is not None
+    assert job.state == Status.STOPPED and job.net is not None
     last = job.history[-1]
     assert last.partial and 0 <= last.test_accuracy <= 1 and len(last.batch_losses) >= 5
     assert job.net.metadata["status"] == "stopped"
@@ -59,14 +60,14 @@ def test_divergence_fails_with_a_message_and_no_model():
     noisy = Mnist(d.train_images, d.train_labels.flip(0), d.test_images, d.test_labels)  # unlearnable labels
     job = TrainingJob(CFG.replace(optimizer="sgd", lr=100), lambda: noisy, TrainingSlots(1)).start()
     job.join(30)
-    assert job.state == FAILED and "learning rate 100 is too high" in job.message and job.net is None
+    assert job.state == Status.FAILED and "learning rate 100 is too high" in job.message and job.net is None
 
 
 def test_any_failure_is_a_message_and_no_model(data):
     job = TrainingJob(CFG, data, TrainingSlots(1))
     job.load_data = lambda: (_ for _ in ()).throw(RuntimeError("disk on fire"))
     job.start().join(30)
-    assert job.state == FAILED and "disk on fire" in job.message and job.net is None
+    assert job.state == Status.FAILED and "disk on fire" in job.message and job.net is None
 
 
 def test_jobs_beyond_capacity_wait_in_line_and_report_their_position(data):
@@ -82,14 +83,14 @@ def test_jobs_beyond_capacity_wait_in_line_and_report_their_position(data):
     second = TrainingJob(CFG, data, slots).start()
     third = TrainingJob(CFG, data, slots).start()
     wait_for(lambda: third.queue_position == 2)
-    assert second.state == QUEUED and second.queue_position == 1
+    assert second.state == Status.QUEUED and second.queue_position == 1
     third.stop()  # leaving the line frees its place at once
-    wait_for(lambda: third.state == STOPPED)
+    wait_for(lambda: third.state == Status.STOPPED)
     assert third.net is None and second.queue_position == 1
     release.set()
     first.join(30)
     second.join(30)
-    assert first.state == second.state == FINISHED
+    assert first.state == second.state == Status.FINISHED
     assert slots.busy == 0
 
 
@@ -112,7 +113,7 @@ def test_a_disconnected_session_stops_its_run_and_frees_the_slot(data):
     wait_for(lambda: job.step > 3)
     connected.clear()  # the browser tab closed
     job.join(30)
-    assert job.state == STOPPED and job.net is not None and "went away" in job.message
+    assert job.state == Status.STOPPED and job.net is not None and "went away" in job.message
     assert slots.busy == 0
 
 
@@ -125,7 +126,7 @@ def test_a_short_blip_does_not_stop_a_run(data):
 
     job = TrainingJob(CFG, data, TrainingSlots(1), alive=flaky, grace=5.0).start()
     job.join(60)
-    assert job.state == FINISHED
+    assert job.state == Status.FINISHED
 
 
 def test_a_queued_job_whose_session_left_gives_up_its_place(data):
@@ -134,7 +135,7 @@ def test_a_queued_job_whose_session_left_gives_up_its_place(data):
     first = TrainingJob(CFG, lambda: (release.wait(30), data())[1], slots).start()
     wait_for(lambda: slots.busy == 1)
     gone = TrainingJob(CFG, data, slots, alive=lambda: False, grace=0.0).start()
-    wait_for(lambda: gone.state == STOPPED)
+    wait_for(lambda: gone.state == Status.STOPPED)
     assert gone.net is None
     release.set()
     first.join(30)
@@ -159,7 +160,7 @@ def test_a_failing_after_training_hook_leaves_the_run_finished(data, caplog):
 
     job = TrainingJob(CFG.replace(epochs=1), data, TrainingSlots(1), on_done=broken).start()
     job.join(60)
-    assert job.state == FINISHED and job.net is not None and job.settled
+    assert job.state == Status.FINISHED and job.net is not None and job.settled
     assert "after-training work failed" in caplog.text
 
 
@@ -169,7 +170,7 @@ def test_a_failed_run_hands_nothing_on():
     seen = []
     job = TrainingJob(CFG.replace(optimizer="sgd", lr=100), lambda: noisy, TrainingSlots(1), on_done=seen.append)
     job.start().join(60)
-    assert job.state == FAILED and seen == [] and job.wait_first_epoch(0) and job.settled
+    assert job.state == Status.FAILED and seen == [] and job.wait_first_epoch(0) and job.settled
 
 
 def test_one_owner_holds_one_claim_until_that_job_is_done():

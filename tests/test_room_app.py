@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import store
+from common.status import Status
 from tests.conftest import shown, synthetic_mnist
 from tests.drawing import PLACEMENTS, render
 from ui import canvas, room, state, teach
@@ -178,10 +179,10 @@ def test_one_persons_many_runs_cannot_push_the_room_off_the_board(app):
 
 
 def test_the_leaderboard_keeps_each_persons_best_and_running_runs_and_at_most_ten_rows():
-    def row(run, owner, mnist, status=store.FINISHED):
+    def row(run, owner, mnist, status=Status.FINISHED):
         return {"run": run, "owner": owner, "room": None, "mnist": mnist, "status": status}
 
-    rows = [row(1, "a", 0.9), row(2, "a", 0.95), row(3, "a", 0.5, store.RUNNING), row(4, "b", 0.92)]
+    rows = [row(1, "a", 0.9), row(2, "a", 0.95), row(3, "a", 0.5, Status.RUNNING), row(4, "b", 0.92)]
     assert [r["run"] for r in room.leaders(rows)] == [2, 4, 3]
     many = [row(i, f"p{i}", 0.5 + i / 100) for i in range(25)]
     assert [r["run"] for r in room.leaders(many)] == list(range(24, 14, -1))
@@ -202,7 +203,7 @@ def test_a_reload_or_a_second_tab_does_not_reset_a_persons_run_limit(app, monkey
     owner = first.session_state["owner"]
     cfg = {"model": "softmax", "optimizer": "adam", "lr": 0.02, "batch_size": 64, "epochs": 1, "framing": "none"}
     for i in range(limits.RATES["train"][0]):  # runs this person started in the last minute, from other tabs
-        s.finish_run(s.start_run(cfg, "app", f"r{i}", owner=owner), store.FINISHED, test_accuracy=0.5)
+        s.finish_run(s.start_run(cfg, "app", f"r{i}", owner=owner), Status.FINISHED, test_accuracy=0.5)
     again = app(owner=owner)
     _train(again)
     assert again.session_state.job is None
@@ -250,7 +251,7 @@ def test_a_run_training_on_another_replica_counts_as_the_persons_one_run(app, mo
         assert here.session_state.job is None
         assert any("already have a run waiting or training" in w.value for w in here.sidebar.warning)
     finally:
-        other_replica.finish_run(rid, store.FINISHED, test_accuracy=0.5)
+        other_replica.finish_run(rid, Status.FINISHED, test_accuracy=0.5)
     _train(here)  # that run ended: this tab may train now
     assert here.session_state.job is not None
     here.session_state.job.join(60)
@@ -323,9 +324,9 @@ def test_the_board_shows_the_epoch_a_stopped_run_reached_not_its_setting(app):
     cfg = {"model": "softmax", "optimizer": "adam", "lr": 0.02, "batch_size": 60, "epochs": 200, "framing": "none"}
     rid = s.start_run(cfg, "app", "long", owner="a")
     s.add_epochs(rid, [EpochMetrics(e, 0.5, [0.5], 0.5, 0.8, 0.1) for e in (1, 2, 3)])
-    s.finish_run(rid, store.STOPPED, test_accuracy=0.8)
+    s.finish_run(rid, Status.STOPPED, test_accuracy=0.8)
     done = s.start_run({**cfg, "epochs": 2}, "app", "short", owner="b")
-    s.finish_run(done, store.FINISHED, test_accuracy=0.7)
+    s.finish_run(done, Status.FINISHED, test_accuracy=0.7)
     (table,) = app(board=True).table
     rows = table.value.set_index("name")
     assert rows.loc["long", "epoch"] == 3 and rows.loc["short", "epoch"] == 2

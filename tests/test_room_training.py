@@ -6,6 +6,7 @@ import io
 import re
 import subprocess
 import sys
+from functools import partial
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from PIL import Image
 
 import model
 import train.__main__ as cli
-from store import Store
+from store import Recorder, Store
 from store.room import TEST, TRAIN
 from tests.conftest import synthetic_mnist
 from tests.drawing import random_drawing
@@ -49,7 +50,9 @@ def bar_room(runs: Store, n: int = 80, seed: int = 1) -> None:
 
 
 def job(cfg, data, runs) -> TrainingJob:
-    j = TrainingJob(cfg, lambda: rm.with_room(data, runs, cfg), TrainingSlots(1), runs=runs)
+    j = TrainingJob(
+        cfg, lambda: rm.with_room(data, runs, cfg), TrainingSlots(1), sink=partial(Recorder, runs, cfg.to_dict(), "app")
+    )
     j.start().join(120)
     assert j.state == "finished", j.message
     return j

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,11 @@ from sqlalchemy import text
 
 import model
 import store
+from common.status import Status
 from store import CLI, Actor, NotFound, PermissionDenied, Recorder, Store, StoreError
 from tests.conftest import synthetic_mnist
 from train import TrainConfig
-from train.job import FINISHED, TrainingJob, TrainingSlots
+from train.job import TrainingJob, TrainingSlots
 from train.loop import EpochMetrics
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -240,9 +242,10 @@ def test_a_version_1_history_is_upgraded_in_place_and_loses_nothing(tmp_path):
 def test_a_job_records_its_run_its_owner_and_its_model_in_the_store(db):
     runs = Store(db)
     data = synthetic_mnist()
-    job = TrainingJob(CFG, lambda: data, TrainingSlots(1), name="bob", runs=runs, owner=B.owner).start()
+    sink = partial(Recorder, runs, CFG.to_dict(), "app", "bob", B.owner)
+    job = TrainingJob(CFG, lambda: data, TrainingSlots(1), name="bob", sink=sink, owner=B.owner).start()
     job.join(60)
-    assert job.state == FINISHED
+    assert job.state == Status.FINISHED
     (run,) = runs.runs()
     assert (run.status, run.name, run.source, run.owner) == ("finished", "bob", "app", B.owner)
     assert run.test_accuracy == job.history[-1].test_accuracy and len(runs.epochs(run.id)) == 2

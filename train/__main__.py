@@ -18,10 +18,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 import model
+from common.status import Status
 from store import Recorder, Store, StoreError
 from train.config import MAX_TIME_LIMIT, PRESETS, TrainConfig, parse_number
 from train.data import DataUnavailable, load_mnist
-from train.loop import TrainingDiverged, fit, run_metadata, steps_per_epoch
+from train.loop import steps_per_epoch
+from train.room import with_room
+from train.run import train_run
 
 HELP = {
     "model": "softmax | tutorial-sigmoid | one-vs-rest",
@@ -46,10 +49,6 @@ def _ascii(kind: str):
 
     parse.__name__ = kind  # argparse says "invalid int value: ..."
     return parse
-
-
-class _TimeUp(Exception):
-    """Raised from the batch callback when the run's time limit is reached."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -179,7 +178,6 @@ def main(argv: list[str] | None = None) -> int:
     except DataUnavailable as exc:
         print(f"python -m train: error: {exc}", file=sys.stderr)
         return 1
-    net = model.build(cfg.model, seed=cfg.seed)
     runs = None
     if not args.no_history:
         try:
@@ -193,51 +191,30 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        from train.room import with_room
-
         data = with_room(data, runs, cfg)
     recorder = Recorder(runs, cfg.to_dict(), "cli", args.name)
-    history, status = [], "finished"
     total = cfg.epochs * steps_per_epoch(cfg, len(data.train_labels))
     bar = tqdm(total=total, unit="step", disable=args.quiet, file=sys.stderr, leave=False, dynamic_ncols=True)
-    deadline = time.perf_counter() + cfg.time_limit
 
-    def on_batch(_step, _steps, _loss):
-        bar.update()
-        if time.perf_counter() > deadline:
-            raise _TimeUp
+    def on_epoch(m):
+        tqdm.write(
+            f"epoch {m.epoch:3d}  train loss {m.train_loss:.4f}  test loss {m.test_loss:.4f}  "
+            f"test acc {m.test_accuracy:.2%}  {m.seconds:.2f}s",
+            file=sys.stderr,
+        )
 
-    try:
-        for m in fit(net, data, cfg, on_batch=on_batch):
-            history.append(m)
-            recorder.epoch(m)
-            tqdm.write(
-                f"epoch {m.epoch:3d}  train loss {m.train_loss:.4f}  test loss {m.test_loss:.4f}  "
-                f"test acc {m.test_accuracy:.2%}  {m.seconds:.2f}s",
-                file=sys.stderr,
-            )
-    except TrainingDiverged as exc:
-        bar.close()
-        recorder.finish("failed", epochs=history, error=str(exc))
-        print(f"python -m train: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        status = "stopped"
-    except _TimeUp:
-        status = "stopped"
-        tqdm.write(f"time limit of {cfg.time_limit:g} s reached: stopping", file=sys.stderr)
+    result = train_run(cfg, data, recorder, on_batch=lambda *_: bar.update(), on_epoch=on_epoch)
     bar.close()
     wall = time.perf_counter() - wall
-    if not history:
-        recorder.finish("stopped")
+    if result.status == Status.FAILED:
+        print(f"python -m train: error: {result.error}", file=sys.stderr)
+        return 1
+    if result.reason.startswith("its time limit"):
+        tqdm.write(f"time limit of {cfg.time_limit:g} s reached: stopping", file=sys.stderr)
+    if result.net is None:
         print("python -m train: stopped before the first epoch finished; nothing saved", file=sys.stderr)
         return 1
-    meta = run_metadata(cfg, history, status)
-    room = data.report(net) if hasattr(data, "report") else None  # trained with the room: its score, before and after
-    for key in ("before", "after"):
-        if room and room[key] is not None:
-            meta[f"room_{key}"] = room[key]
-    recorder.finish(status, net, meta, history, info={"room": room} if room else None)
+    net, meta, history, room = result.net, result.metadata, result.history, result.room
     if room:
         scores = ["?" if room[k] is None else f"{room[k]:.2%}" for k in ("before", "after")]
         print(
@@ -248,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     elif recorder.run_id is not None:
         print(f"recorded as run #{recorder.run_id} in the {runs.kind} run history")
     print(
-        f"{status}: test accuracy {meta['metrics']['test_accuracy']:.2%} after {len(history)} epochs, "
+        f"{result.status}: test accuracy {meta['metrics']['test_accuracy']:.2%} after {len(history)} epochs, "
         f"{meta['metrics']['train_seconds']:.2f}s training, {wall:.2f}s wall"
     )
     try:

@@ -202,7 +202,7 @@ def from_store(store, run_id: int) -> TakeHome:
         raise ExportError(f"run #{run.id} cannot be exported: {problem}")
     room = None
     if uses_room(run.config):  # exactly the training drawings it used, as its record lists them
-        from store.room import TRAIN
+        from common.splits import TRAIN
         from train.room import room_half
 
         ids = (run.info.get("room") or {}).get("train_drawings")

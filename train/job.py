@@ -14,29 +14,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import model
-from model.checkpoint import downsample
+from common.status import DONE, Status
 from model.nets import LinearDigits
-from store import Recorder, Store
 from train.config import TrainConfig
 from train.data import Mnist
-from train.loop import EpochMetrics, TrainingDiverged, evaluate, fit, run_metadata, steps_per_epoch
+from train.loop import EpochMetrics, steps_per_epoch
+from train.run import train_run
+from train.source import NoSink, RunSink
 
-QUEUED, PREPARING, RUNNING, FINISHED, STOPPED, FAILED = (
-    "queued",
-    "preparing",
-    "running",
-    "finished",
-    "stopped",
-    "failed",
-)
-DONE = (FINISHED, STOPPED, FAILED)
-
-
+_ASKED = "its owner asked it to stop"  # a plain Stop click: the message gives no reason then
 TRAINING_NICE = 10  # drawing requests (and the participants' browsers) go first; training soaks up the rest
-# Batch losses a job keeps for its finished epochs, all epochs together (each epoch's averaged down
-# to its share): a 200-epoch run of batch 1 would otherwise keep 200,000 floats per session.
-MAX_STORED_LOSSES = 4_000
 
 
 def _lower_priority() -> None:
@@ -45,10 +32,6 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRAINING_NICE)
     except (AttributeError, OSError):
         pass
-
-
-class _Stop(Exception):
-    """Raised from the batch callback to leave fit() after the current step."""
 
 
 class TrainingSlots:
@@ -115,15 +98,16 @@ class TrainingJob:
     load_data: Callable[[], Mnist]
     slots: TrainingSlots
     name: str = ""  # optional display name, kept in the run history
-    runs: Store | None = None  # where to record the run (None: nowhere)
+    # Makes the run's sink (store.Recorder) when the run leaves the queue; None: recorded nowhere.
+    sink: Callable[[], RunSink] | None = None
     owner: str = "presenter"  # whose run it is (a participant id), recorded with it
     alive: Callable[[], bool] | None = None  # is the owner (a browser session) still connected?
     grace: float = 3.0  # seconds the owner may be gone (a network blip) before the run stops
     # Called in the job's thread with the trained model once the run is done and its slot free
     # (the app draws the model's figures there, before anyone asks for them); errors are logged.
     on_done: Callable[[LinearDigits], None] | None = None
-    recorder: Recorder | None = None
-    state: str = QUEUED
+    recorder: RunSink | None = None
+    state: str = Status.QUEUED
     message: str = "Waiting to start…"
     history: list[EpochMetrics] = field(default_factory=list)
     step: int = 0  # steps done in the current epoch
@@ -141,7 +125,6 @@ class TrainingJob:
     _settled: threading.Event = field(default_factory=threading.Event, repr=False)  # on_done has run
     _gone_since: float | None = field(default=None, repr=False)
     stop_reason: str = ""
-    _deadline: float = field(default=float("inf"), repr=False)  # perf_counter() when the time limit ends
     _thread: threading.Thread | None = field(default=None, repr=False)
 
     def start(self) -> TrainingJob:
@@ -172,7 +155,7 @@ class TrainingJob:
 
     @property
     def queue_position(self) -> int:
-        return self.slots.position(id(self)) if self.state == QUEUED else 0
+        return self.slots.position(id(self)) if self.state == Status.QUEUED else 0
 
     @property
     def progress(self) -> float:
@@ -199,18 +182,19 @@ class TrainingJob:
     def _on_batch(self, step: int, steps: int, loss: float) -> None:
         self.step, self.steps = step, steps
         self.epoch_losses.append(loss)
-        if time.perf_counter() > self._deadline:
-            self.stop_reason = f"its time limit of {self.cfg.time_limit:g} s was reached"
-            raise _Stop
+
+    def _stop_reason(self) -> str:
+        """Why the run should end now ("" while it goes on)."""
         if self._cancelled():
-            raise _Stop
+            return self.stop_reason or _ASKED
+        return ""
 
     def _run(self) -> None:
         _lower_priority()
         queued_at = time.perf_counter()
         try:
             if not self.slots.acquire(id(self), self._cancelled):
-                self.state, self.message = STOPPED, "Stopped before it started."
+                self.state, self.message = Status.STOPPED, "Stopped before it started."
                 return
             self.queued_seconds = time.perf_counter() - queued_at
             try:
@@ -228,75 +212,52 @@ class TrainingJob:
             self._settled.set()
 
     def _train(self) -> None:
-        self.state, self.message = PREPARING, "Preparing the data…"
-        self.recorder = Recorder(self.runs, self.cfg.to_dict(), "app", self.name, self.owner)
+        self.state, self.message = Status.PREPARING, "Preparing the data…"
+        self.recorder = self.sink() if self.sink is not None else NoSink()
         try:
             data = self.load_data()
             data.framed(self.cfg.framing)
-            net = model.build(self.cfg.model, seed=self.cfg.seed)
             self.steps = steps_per_epoch(self.cfg, len(data.train_labels))
-            self.state, self.message = RUNNING, "Training…"
-            epoch_start = time.perf_counter()
-            self._deadline = epoch_start + self.cfg.time_limit
-            per_epoch = max(1, MAX_STORED_LOSSES // self.cfg.epochs)
-            for m in fit(net, data, self.cfg, on_batch=self._on_batch):
-                m.batch_losses = downsample(m.batch_losses, per_epoch)
-                self.history.append(m)
-                self.recorder.epoch(m)
-                self.step, self.epoch_losses = 0, []
-                epoch_start = time.perf_counter()
-                self.message = f"Epoch {m.epoch}/{self.cfg.epochs}: test accuracy {m.test_accuracy:.1%}"
-                self._news.set()
-            status = FINISHED
-        except _Stop:
-            status = STOPPED
-        except TrainingDiverged as exc:
-            self._fail(str(exc), str(exc))
-            return
         except Exception as exc:  # surfaced to the user as a message, never as a traceback
             error = f"{type(exc).__name__}: {exc}"
-            self._fail(error, f"Training failed: {error}")
+            self.recorder.fail(error)
+            self.error, self.state, self.message = error, Status.FAILED, f"Training failed: {error}"
             return
-        if status == STOPPED and (not self.history or self.step):
-            # Stopped mid-epoch: score the partial model so it can be compared and kept.
-            framed = data.framed(self.cfg.framing)
-            loss, acc = evaluate(net, framed.test_x, framed.test_y)
-            losses = list(self.epoch_losses)
-            train_loss = sum(losses) / len(losses) if losses else loss
-            seconds = time.perf_counter() - epoch_start
-            per_epoch = max(1, MAX_STORED_LOSSES // self.cfg.epochs)
-            self.history.append(
-                EpochMetrics(len(self.history) + 1, train_loss, downsample(losses, per_epoch), loss, acc, seconds, True)
-            )
-            self.recorder.epoch(self.history[-1])
-        self.metadata = run_metadata(self.cfg, self.history, status)
-        if self.recorder.run_id is not None:
-            self.metadata["run_id"] = self.recorder.run_id
-        self.room = self._room_report(data, net)
-        self.recorder.finish(status, net, self.metadata, self.history, info={"room": self.room} if self.room else None)
-        self.net = net.eval()
-        self.net.metadata = self.metadata
+        self.state, self.message = Status.RUNNING, "Training…"
+        result = train_run(
+            self.cfg,
+            data,
+            self.recorder,
+            on_batch=self._on_batch,
+            on_epoch=self._on_epoch,
+            should_stop=self._stop_reason,
+            on_scoring_room=self._on_scoring_room,
+        )
+        if result.status == Status.FAILED:
+            self.error, self.state = result.error, Status.FAILED
+            self.message = result.error if result.diverged else f"Training failed: {result.error}"
+            return
+        if result.reason != _ASKED:
+            self.stop_reason = result.reason
+        self.history, self.metadata, self.room = result.history, result.metadata, result.room
+        self.net = result.net
+        if self.net is None:
+            self.state, self.message = result.status, "Stopped before the first step."
+            return
         why = f" ({self.stop_reason})" if self.stop_reason else ""
         room = self.room or {}
         scores = [f"{room[k]:.0%}" if room.get(k) is not None else "?" for k in ("before", "after")]
         room = f"; room accuracy {scores[0]} without the room's drawings, {scores[1]} with them" if room else ""
         self.state, self.message = (
-            status,
-            f"{status.capitalize()}{why}: test accuracy {self.history[-1].test_accuracy:.1%}{room}",
+            result.status,
+            f"{result.status.capitalize()}{why}: test accuracy {self.history[-1].test_accuracy:.1%}{room}",
         )
 
-    def _room_report(self, data, net) -> dict | None:
-        """For a run trained with the room's drawings (train/room.py): room accuracy on the room's
-        test half, of this model and of the same settings without the room's drawings."""
-        if not hasattr(data, "report"):
-            return None
-        self.message = "Scoring the room's test drawings, with and without the room's training drawings…"
-        report = data.report(net, keep_going=lambda: not self._cancelled())
-        for key in ("before", "after"):
-            if report[key] is not None:  # plain numbers in the checkpoint too: the model carries them
-                self.metadata[f"room_{key}"] = report[key]
-        return report
+    def _on_epoch(self, m: EpochMetrics) -> None:
+        self.history.append(m)
+        self.step, self.epoch_losses = 0, []
+        self.message = f"Epoch {m.epoch}/{self.cfg.epochs}: test accuracy {m.test_accuracy:.1%}"
+        self._news.set()
 
-    def _fail(self, error: str, message: str) -> None:
-        self.recorder.finish(FAILED, epochs=self.history, error=error)
-        self.error, self.state, self.message = error, FAILED, message
+    def _on_scoring_room(self) -> None:
+        self.message = "Scoring the room's test drawings, with and without the room's training drawings…"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from common.status import Status
 from model.checkpoint import curves
 from model.nets import MODELS, LinearDigits
 from train import fused
@@ -220,7 +221,7 @@ def _diverged_message(cfg: TrainConfig, epoch: int, step: int, what: str = "beca
     )
 
 
-def run_metadata(cfg: TrainConfig, history: list[EpochMetrics], status: str = "finished") -> dict:
+def run_metadata(cfg: TrainConfig, history: list[EpochMetrics], status: str = Status.FINISHED) -> dict:
     """Checkpoint metadata for a run: its framing, full config, final metrics and its curves
     (per-epoch figures, batch losses averaged down to the checkpoint's bound)."""
     last = history[-1]

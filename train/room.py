@@ -20,6 +20,7 @@ import torch
 from PIL import Image
 
 import model
+from common.splits import TEST, TRAIN
 from train.config import TrainConfig
 from train.data import Framed, Mnist
 from train.loop import evaluate, fit
@@ -144,6 +145,4 @@ def with_room(base: Mnist, store, cfg: TrainConfig) -> Mnist | RoomMnist:
     """``base`` with the room's training half for ``cfg`` (``base`` itself when room_weight is 0)."""
     if not cfg.room_weight:
         return base
-    from store.room import TEST, TRAIN
-
     return RoomMnist(base, room_half(store, TRAIN), room_half(store, TEST), cfg)

@@ -15,14 +15,16 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
 import model
-from store.room import TEST, Drawing
-from store.store import StoreError
+from common.errors import StoreError
+from common.splits import TEST
+from train.source import StoredDrawing
 
 MAX_MODELS = 500  # runs' models kept in memory (31 KB each)
 MAX_SCORES = 5000
@@ -68,7 +70,7 @@ class RoomScorer:
         self._scores: OrderedDict[tuple, Score] = OrderedDict()
         self._test: tuple = ((), [], np.zeros(0, np.int64))  # revision, drawings, labels
 
-    def test_half(self, store, revision: tuple | None = None) -> tuple[list[Drawing], np.ndarray]:
+    def test_half(self, store, revision: tuple | None = None) -> tuple[Sequence[StoredDrawing], np.ndarray]:
         """The room's live test drawings (with their PNGs) and labels, re-read only when they changed."""
         revision = revision if revision is not None else store.drawings_revision()
         with self._lock:
@@ -80,7 +82,7 @@ class RoomScorer:
             self._test = (revision, found, labels)
         return found, labels
 
-    def images(self, found: list[Drawing], framing: str) -> np.ndarray:
+    def images(self, found: Sequence[StoredDrawing], framing: str) -> np.ndarray:
         """(N,28,28) float32: the drawings framed with ``framing``, each framed once per server."""
         with self._lock:
             cache = self._framed.setdefault(framing, {})
@@ -126,7 +128,7 @@ class RoomScorer:
                 self._scores.popitem(last=False)
         return result
 
-    def read(self, net: model.LinearDigits, found: list[Drawing]) -> list[tuple[int, float]]:
+    def read(self, net: model.LinearDigits, found: Sequence[StoredDrawing]) -> list[tuple[int, float]]:
         """What ``net`` reads in each drawing (with their PNGs): (digit, confidence)."""
         if not found:
             return []

@@ -13,6 +13,7 @@ import time
 import streamlit as st
 
 import store
+from common.status import Status
 from store import dataset
 from ui import access, layout, pages, plots, room, state, text
 
@@ -71,7 +72,7 @@ def _header() -> None:
 
 def _counts(snap: room.Snapshot) -> None:
     with st.container(horizontal=True, key="board_counts"):
-        running = sum(r["status"] == store.RUNNING for r in snap.runs)
+        running = sum(r["status"] == Status.RUNNING for r in snap.runs)
         st.metric("Online", snap.online, help="Participants with the app open in the last minute (not the presenter).")
         st.metric("Runs", len(snap.runs), delta=f"{running} training" if running else None, delta_color="off")
         drawn = snap.counts[store.TEST] + snap.counts[store.TRAIN]

@@ -19,6 +19,7 @@ import streamlit as st
 
 import model
 import store
+from common.status import Status
 from store import Run
 from train.roomeval import RoomScorer, Score
 from ui import access, state, text
@@ -55,7 +56,7 @@ def run_scores(runs_store: store.Store, runs: list[Run]) -> dict[int, Score]:
     revision = runs_store.drawings_revision()
     out = {}
     for r in runs:
-        if r.has_model and r.status != store.RUNNING:
+        if r.has_model and r.status != Status.RUNNING:
             net = scorer().run_model(runs_store, r.id)
             if net is not None:
                 out[r.id] = scorer().score(r.id, net, runs_store, revision)
@@ -233,7 +234,7 @@ def build(runs_store: store.Store | None) -> Snapshot:
         runs = runs_store.runs()
         names = runs_store.names([r.owner for r in runs])
         # a stopped, failed or interrupted run shows the epoch it reached, not the epochs it was set to
-        latest_epoch = runs_store.latest_epochs([r.id for r in runs if r.status != store.FINISHED])
+        latest_epoch = runs_store.latest_epochs([r.id for r in runs if r.status != Status.FINISHED])
         revision = runs_store.drawings_revision()
         scores = run_scores(runs_store, runs)
         online = runs_store.online(ONLINE_WITHIN)
@@ -263,8 +264,8 @@ def build(runs_store: store.Store | None) -> Snapshot:
                 "name": r.name,
                 "settings": short_settings(r.config),
                 "status": r.status,
-                "epoch": r.config["epochs"] if r.status == store.FINISHED else (epoch or 0),
-                "mnist": acc if r.status == store.RUNNING else r.test_accuracy,
+                "epoch": r.config["epochs"] if r.status == Status.FINISHED else (epoch or 0),
+                "mnist": acc if r.status == Status.RUNNING else r.test_accuracy,
                 "room": None if score is None else score.accuracy,
                 "seconds": r.duration,
                 "time_limit": r.config.get("time_limit"),
@@ -281,7 +282,7 @@ def leaders(rows: list[dict], top: int = BOARD_ROWS) -> list[dict]:
     first, at most ``top`` rows. One person's many runs cannot push everyone else off the board."""
     seen, out = set(), []
     for r in sorted(rows, key=_rank):
-        if r["owner"] not in seen or r["status"] == store.RUNNING:
+        if r["owner"] not in seen or r["status"] == Status.RUNNING:
             out.append(r)
         seen.add(r["owner"])
     return out[:top]
@@ -314,7 +315,7 @@ def standings(found: dict | None, rows: list[dict]) -> list[dict]:
         r
         for r in rows
         if found["started"] <= r["started"] <= found["ends"]
-        and r["status"] in (store.FINISHED, store.STOPPED)
+        and r["status"] in (Status.FINISHED, Status.STOPPED)
         and r["seconds"] is not None
         # Its training took at most the allowance, or the run was capped at it (time_limit): a capped
         # run's recorded time includes its last test evaluation, a little over the cap.

@@ -12,6 +12,7 @@ import streamlit as st
 
 import model
 import store
+from common.status import Status
 from store import Run, Store
 from train.loop import EpochMetrics
 from ui import access, plots, room, state, takehome, text
@@ -94,7 +95,7 @@ def _forget_missing(key: str, present: set[int], what: str) -> None:
 
 def _compare(runs_store: Store, runs: list[Run]) -> None:
     st.subheader("Compare runs")
-    scored = [r for r in runs if r.status != "running"]
+    scored = [r for r in runs if r.status != Status.RUNNING]
     labels = {r.id: text.clean(r.label, state.LABEL_LEN) for r in scored}
     _forget_missing("compare_runs", set(labels), "to compare")
     chosen = st.multiselect(
@@ -119,7 +120,7 @@ def _compare(runs_store: Store, runs: list[Run]) -> None:
         )
     for i, (lab, epochs) in zip(chosen, curves, strict=True):
         run = next(r for r in scored if r.id == i)
-        if run.status in ("failed", "interrupted"):
+        if run.status in (Status.FAILED, Status.INTERRUPTED):
             upto = f"after epoch {epochs[-1]['epoch']}" if epochs else "in its first epoch, so there is no curve"
             why = f" {text.message(run.error, 300)}" if run.error else ""
             st.caption(f"{text.md(lab)} {run.status} {upto}.{why}")

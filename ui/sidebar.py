@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import streamlit as st
 
 import store
+from common.status import Status
 from model import FRAMINGS, KINDS
 from model.checkpoint import downsample
+from store import Recorder
 from train import OPTIMIZERS, PRESETS, TrainConfig
 from train.config import config_from_strings, config_to_strings, quoted
-from train.job import QUEUED, TrainingJob
+from train.job import TrainingJob
 from ui import access, limits, state, text, training
 from ui.plots import GREEN, GREY, line_spec
 
@@ -250,7 +253,8 @@ def _start(cfg: TrainConfig) -> None:
 
         load = lambda: with_room(data, runs, cfg)
     slots = state.training_slots()
-    job = TrainingJob(cfg, load, slots, name=name, runs=runs, owner=owner)
+    sink = partial(Recorder, runs, cfg.to_dict(), "app", name, owner)
+    job = TrainingJob(cfg, load, slots, name=name, sink=sink, owner=owner)
     if _training_elsewhere(runs, owner) or not slots.claim(owner, job):
         st.warning(
             "You already have a run waiting or training, perhaps in another tab: stop it there or let it "
@@ -308,7 +312,7 @@ def _live(job: TrainingJob) -> None:
     """Redrawn twice a second while the session's job runs; hands over to a full rerun when done."""
     if job.done:
         st.rerun()
-    if job.state == QUEUED:
+    if job.state == Status.QUEUED:
         st.progress(0.0, text=f"Waiting for a free training slot: number {job.queue_position} in line")
     else:
         st.progress(job.progress, text=text.message(job.message))

@@ -22,6 +22,7 @@ import torch
 
 import model
 import store
+from common.status import Status
 from train import DataUnavailable, EpochMetrics, Mnist, fused, load_mnist
 from train.data import is_provisioned, provision, release_memory
 from train.job import TrainingJob, TrainingSlots
@@ -245,7 +246,7 @@ def harvest() -> TrainingJob | None:
     if job.net is not None:
         ss.run_number += 1
         cfg, acc = job.cfg, job.history[-1].test_accuracy
-        stopped = ", stopped" if job.state == "stopped" else ""
+        stopped = ", stopped" if job.state == Status.STOPPED else ""
         rid = job.recorder.run_id if job.recorder is not None else None
         name = (
             store.run_label(rid, job.name, cfg.to_dict())
