@@ -22,7 +22,8 @@ import store
 from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server
 from tests.drawing import random_drawing
 from train import TrainConfig, fit, load_mnist, run_metadata
-from ui import room, teach
+from ui import room
+from ui.tabs import teach
 
 PEOPLE = ["alice", "bob", "chen", "dara", "eli", "fatima"]
 SETTINGS = [

@@ -35,7 +35,7 @@ def main(n: int = 300) -> None:
 def strokes_to_pixels(n: int = 300) -> None:
     """What the server does with a drawing before framing it: check the strokes, render them."""
     from tests.drawing import PLACEMENTS, stroke_points
-    from ui import canvas
+    from ui.widgets import canvas
 
     def as_sent(pts, step=1.0):  # the canvas sends a point per unit of movement, at most
         flat = [*pts[0]]
@@ -71,7 +71,7 @@ def app_rerun(n: int = 40) -> None:
     """
     from streamlit.testing.v1 import AppTest
 
-    from ui import canvas
+    from ui.widgets import canvas
 
     rng = np.random.default_rng(1)
     drawings = [random_drawing(d % 10, rng) for d in range(n + 5)]

@@ -38,7 +38,8 @@ def prefill(path: Path, runs: int = 30, drawings: int = 200) -> None:
     import store
     from tests.drawing import random_drawing
     from train import TrainConfig
-    from ui import room, teach
+    from ui import room
+    from ui.tabs import teach
 
     s = store.Store(path)
     blob = model.checkpoint.DEFAULT_PATH.read_bytes()

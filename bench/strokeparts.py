@@ -19,7 +19,8 @@ import torch
 
 import model
 from bench.wsload import DRAWINGS
-from ui import canvas, draw, inline
+from ui.tabs import draw
+from ui.widgets import canvas, inline
 
 
 def _best(items: list, f, reps: int = 3) -> float:

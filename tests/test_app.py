@@ -16,7 +16,8 @@ import store
 from tests.conftest import shown, synthetic_mnist
 from tests.drawing import PLACEMENTS, render
 from train import PRESETS
-from ui import canvas, state
+from ui import state
+from ui.widgets import canvas
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TABS = ["Draw", "Training", "Sigmoid", "Inside the model", "Data"]
@@ -115,17 +116,17 @@ def test_training_flow_shows_test_accuracy_and_switches_the_draw_tab(app):
 
 
 def test_inside_the_model_is_sent_before_it_is_opened_once_its_figures_are_drawn(app, monkeypatch):
-    from ui import inside
+    from ui.widgets import figures
 
-    gate, real = threading.Event(), inside.figures
+    gate, real = threading.Event(), figures.figures
 
     def held(net, framing, data):  # the job's thread draws the new model's figures only once let go
         if threading.current_thread().name.startswith("train-"):
             gate.wait(30)
         return real(net, framing, data)
 
-    monkeypatch.setattr(inside, "figures", held)
-    monkeypatch.setattr(inside, "_made", {})
+    monkeypatch.setattr(figures, "figures", held)
+    monkeypatch.setattr(figures, "_made", {})
     at = app(render(1, PLACEMENTS["big"]))
     small_config(at)
     # Weights no other test trains: an earlier test's job may still be drawing the figures of its own
@@ -164,13 +165,13 @@ def test_stop_keeps_a_model(app):
 
 
 def test_diverging_run_shows_a_message_and_keeps_the_previous_model(app, monkeypatch):
-    import train.job
+    import train.run
 
     def diverge(*a, **k):
-        raise train.job.TrainingDiverged("Training diverged in epoch 1: the learning rate 100 is too high")
+        raise train.run.TrainingDiverged("Training diverged in epoch 1: the learning rate 100 is too high")
         yield
 
-    monkeypatch.setattr(train.job, "fit", diverge)
+    monkeypatch.setattr(train.run, "fit", diverge)
     at = app(render(1, PLACEMENTS["big"]))
     button(at, "Train").click().run()
     wait_for_job(at)
@@ -378,7 +379,7 @@ def test_a_link_parameter_that_is_no_setting_is_named_and_taken_off_the_address_
 
 def test_a_link_with_something_unused_says_so_where_a_phone_sees_it(app, monkeypatch):
     """The notes are in the sidebar, which a phone and a tablet start with closed: a toast points there."""
-    from ui.sidebar import LINK_TOAST
+    from ui.sidebar.training import LINK_TOAST
 
     monkeypatch.setattr(canvas, "draw", lambda *a, **k: None)
     at = AppTest.from_file(APP, default_timeout=60)

@@ -6,7 +6,7 @@ import numpy as np
 import model
 from model.preprocess import pen_width
 from tests.drawing import PLACEMENTS, render, stroke_points
-from ui import canvas
+from ui.widgets import canvas
 
 
 def as_sent(strokes, width):

@@ -16,7 +16,8 @@ from tests.conftest import shown, synthetic_mnist
 from tests.drawing import PLACEMENTS, render
 from tests.test_digitness import STAR, strokes
 from train import PRESETS, Mnist
-from ui import canvas, state
+from ui import state
+from ui.widgets import canvas
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 

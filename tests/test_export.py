@@ -230,7 +230,9 @@ def test_the_runs_tab_offers_the_script_and_the_notebook(monkeypatch):
 
     from tests.drawing import PLACEMENTS, render
     from tests.test_app import APP, train_once
-    from ui import canvas, state, takehome
+    from ui import state
+    from ui.tabs import takehome
+    from ui.widgets import canvas
 
     data = synthetic_mnist()
     monkeypatch.setattr(state, "is_provisioned", lambda: True)

@@ -16,7 +16,7 @@ from model.checkpoint import DEFAULT_PATH
 from store import Store
 from tests.conftest import shown
 from tests.drawing import PLACEMENTS, render
-from ui import canvas
+from ui.widgets import canvas
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 

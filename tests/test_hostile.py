@@ -34,7 +34,8 @@ from train.config import MAX_STEPS, PRESETS, config_from_strings, parse_number
 from train.job import TrainingJob, TrainingSlots
 from train.loop import EpochMetrics, run_metadata
 from train.run import MAX_STORED_LOSSES
-from ui import canvas, limits, plots, state, text
+from ui import limits, state, text
+from ui.widgets import canvas, plots
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -111,7 +112,7 @@ def test_run_names_with_mathtext_render_literally_in_the_compare_chart():
     fig = plots.plot_compare([(HOSTILE_TEXT["mathtext that crashes matplotlib"], epochs), ("$\\alpha$", epochs)])
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert not any(matplotlib.cbook.is_math_text(t) for t in legend)
-    assert state.figure_png(fig)  # unescaped, "$x^{$" raises ValueError while drawing
+    assert plots.figure_png(fig)  # unescaped, "$x^{$" raises ValueError while drawing
 
 
 @pytest.fixture

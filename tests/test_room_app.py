@@ -13,7 +13,9 @@ import store
 from common.status import Status
 from tests.conftest import shown, synthetic_mnist
 from tests.drawing import PLACEMENTS, render
-from ui import canvas, room, state, teach
+from ui import room, state
+from ui.tabs import teach
+from ui.widgets import canvas
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PRESENTER = store.Actor("p" * 32, presenter=True)
@@ -49,7 +51,8 @@ def app(monkeypatch):
 
 def board_page():
     """The /room page as app.py frames it (AppTest cannot switch to a page that is a function)."""
-    from ui import access, board, state
+    from ui import access, state
+    from ui.pages import board
 
     state.init()
     access.init()
@@ -367,7 +370,7 @@ def test_the_boards_confusion_matrix_reads_from_the_back_of_the_room():
     each count in the colour that stands out of its cell."""
     import numpy as np
 
-    from ui import plots
+    from ui.widgets import plots
 
     cm = np.diag(np.full(10, 40))
     cm[9, 4], cm[1, 7] = 30, 1

@@ -13,7 +13,8 @@ import store
 from store import TEST, TRAIN, Store, dataset
 from tests.drawing import PLACEMENTS, render
 from train.roomeval import RoomScorer, frame
-from ui import room, teach
+from ui import room
+from ui.tabs import teach
 
 PRESENTER = store.Actor("p" * 32, presenter=True)
 

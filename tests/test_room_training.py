@@ -172,7 +172,8 @@ def test_the_sidebar_trains_with_the_room_and_the_runs_tab_shows_its_score(monke
 
     from tests.drawing import PLACEMENTS, render
     from tests.test_app import APP, button, small_config, wait_for_job
-    from ui import canvas, state
+    from ui import state
+    from ui.widgets import canvas
 
     data = synthetic_mnist()
     monkeypatch.setattr(state, "is_provisioned", lambda: True)

@@ -45,7 +45,7 @@ GEOMETRY = """() => {
 def expected_confidence(digit: int, where: str) -> float:
     """What the shipped model says about this digit drawn on a 280x280 canvas, in percent."""
     import model
-    from ui.draw import classify
+    from ui.tabs.draw import classify
 
     return 100 * float(classify(model.load_default(), render(digit, PLACEMENTS[where]))["proba"].max())
 

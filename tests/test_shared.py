@@ -9,7 +9,7 @@ from model import build
 from tests.conftest import synthetic_mnist
 from train import data as D
 from train.data import Mnist
-from ui import inside
+from ui.widgets import figures
 
 
 def test_unframed_mnist_is_the_loaded_tensor_itself_or_a_shared_file(tmp_path, monkeypatch):
@@ -32,9 +32,9 @@ def test_inside_figures_are_made_once_per_weights_and_shared():
     net = build("softmax", seed=11)
     net.metadata = {"framing": "none"}
     twin = copy.deepcopy(net)  # another session's copy of the same model
-    weights, results = inside.figures(net, "none", data)
-    assert inside.figures(twin, "none", data)[1] is results and inside.figures(twin, "none", data)[0] is weights
+    weights, results = figures.figures(net, "none", data)
+    assert figures.figures(twin, "none", data)[1] is results and figures.figures(twin, "none", data)[0] is weights
     assert 0 <= results["accuracy"] <= 1 and results["gallery"].startswith(b"\x89PNG")
     with torch.no_grad():
         twin.linear.weight[0, 0] += 1  # different weights, different figures
-    assert inside.figures(twin, "none", data)[1] is not results
+    assert figures.figures(twin, "none", data)[1] is not results

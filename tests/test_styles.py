@@ -91,7 +91,7 @@ def test_the_shipped_model_reads_ones_with_a_flag_and_crossed_sevens(style):
 
 
 def test_the_data_tab_shows_every_restyled_digit_before_and_after():
-    from ui.data_tab import styled_examples
+    from ui.tabs.data import styled_examples
 
     data = synthetic_mnist(n_train=2000)
     picks = styled_examples(data, n=3)

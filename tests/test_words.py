@@ -45,19 +45,19 @@ def test_a_stopped_run_is_called_stopped_in_epoch_n_everywhere(app):  # noqa: F8
 def test_a_failed_run_shows_its_loss_up_to_the_failure_and_stays_in_compare(app, monkeypatch):  # noqa: F811
     import dataclasses
 
-    import train.job
+    import train.run
 
-    real_fit = train.job.fit
+    real_fit = train.run.fit
 
     def diverge_in_epoch_2(net, data, cfg, on_batch=None):
         yield from real_fit(net, data, dataclasses.replace(cfg, epochs=1), on_batch=on_batch)
         for k in range(5):  # the loss shoots up, then the loop gives up, as fit() does
             on_batch(k + 1, 10, 3.0 * 10**k)
-        raise train.job.TrainingDiverged("Training diverged in epoch 2 (step 5): the loss became NaN")
+        raise train.run.TrainingDiverged("Training diverged in epoch 2 (step 5): the loss became NaN")
 
     at = app(render(1, PLACEMENTS["big"]))
     train_once(at, 1, "fine")
-    monkeypatch.setattr(train.job, "fit", diverge_in_epoch_2)
+    monkeypatch.setattr(train.run, "fit", diverge_in_epoch_2)
     train_once(at, 3, "too fast")
     assert any("diverged" in e.value for e in at.sidebar.error)
     charts = at.sidebar.get("vega_lite_chart")

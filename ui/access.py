@@ -26,10 +26,10 @@ import streamlit as st
 
 import store
 from ui import state
+from ui.widgets.cookies import set_cookie
 
 PASSCODE_ENV = "DIGIT_STUDIO_PRESENTER_PASSCODE"
 COOKIE = "ds_id"
-COOKIE_DAYS = 30
 FREE_TRIES = 3  # wrong passcodes from one browser before its first wait
 # Wrong passcodes from one address (all browsers behind it) before the address waits too. A room
 # behind one NAT or proxy shares an address: a participant guessing locks out their own browser
@@ -117,18 +117,6 @@ def init() -> None:
     elif not passcode():
         ss.is_presenter = False
     _note_seen()
-
-
-def set_cookie(name: str, value: str, same_site: str = "Strict", days: int = COOKIE_DAYS) -> None:
-    """Store ``name=value`` in this browser (a script in the page). Only our own values, never
-    user input: [A-Za-z0-9_-]."""
-    if not re.fullmatch(r"[A-Za-z0-9_-]+", f"{name}{value}"):
-        raise ValueError("a cookie written into the page holds only [A-Za-z0-9_-]")
-    st.html(
-        f"<script>document.cookie = '{name}={value}; Path=/; Max-Age={days * 86400}; SameSite={same_site}';</script>",
-        unsafe_allow_javascript=True,
-        width=1,
-    )
 
 
 def note_seen() -> None:

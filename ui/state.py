@@ -7,7 +7,6 @@ the shipped model, the MNIST tensors and the training slots.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
@@ -27,6 +26,7 @@ from train import DataUnavailable, EpochMetrics, Mnist, fused, load_mnist
 from train.data import is_provisioned, provision, release_memory
 from train.job import TrainingJob, TrainingSlots
 from ui import text
+from ui.widgets import figures, plots
 
 SHIPPED = "shipped"
 LABEL_LEN = 160  # a model's label: a run name (40) plus its settings and accuracy
@@ -74,9 +74,7 @@ def _warm_up() -> threading.Thread:
             data, shipped = _dataset(), shipped_model()
             for framing in (shipped.metadata["framing"], "none"):  # the presets' framings
                 data.framed(framing)
-            from ui import inside  # it imports this module
-
-            inside.figures(shipped, shipped.metadata["framing"], data)
+            figures.figures(shipped, shipped.metadata["framing"], data)
             release_memory()
             print(f"Digit Studio: warmed up in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
         except Exception:  # the page does the same work on demand and reports any error there
@@ -230,9 +228,7 @@ def _figures_of(net: model.LinearDigits) -> None:
     """A trained model's Inside-the-model figures, drawn in its job's thread as soon as it is done,
     so that the first look at them (often the next click) does not wait."""
     if is_provisioned():
-        from ui import inside  # it imports this module
-
-        inside.figures(net, net.metadata["framing"], _dataset())
+        figures.figures(net, net.metadata["framing"], _dataset())
     release_memory()  # what training and drawing freed goes back to the system, not kept per thread
 
 
@@ -293,18 +289,10 @@ def flash() -> None:
         st.session_state.flash = ""
 
 
-def figure_png(fig, dpi: int = 110) -> bytes:
-    """Render a Figure to PNG bytes (cacheable), then drop it."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    fig.clear()
-    return buf.getvalue()
-
-
 def cached_png(entry: ModelEntry, name: str, build) -> bytes:
     """A model's figure, built once per model per session."""
     if name not in entry.cache:
-        entry.cache[name] = figure_png(build())
+        entry.cache[name] = plots.figure_png(build())
     return entry.cache[name]
 
 

@@ -30,7 +30,7 @@ MAX_POINTS = 4000  # in all strokes together
 MAX_WIDTH = 40.0  # the stroke-width slider's maximum
 MIN_STEP = 1.0  # points closer than this to the previous one add nothing
 RENDER_STEP = 1.5  # thinner still for drawing: at a 6-40 px pen the difference is invisible
-_STATIC = Path(__file__).parent / "static"
+_STATIC = Path(__file__).parents[1] / "static"
 _SUPERSAMPLE = 2  # anti-aliasing: draw at twice the size, then shrink
 
 _component = st.components.v2.component(

@@ -12,7 +12,9 @@ import secrets
 
 import streamlit as st
 
-from ui import access, inline, text
+from ui import text
+from ui.widgets import inline
+from ui.widgets.cookies import set_cookie
 
 PRESENTER = "presenter"
 REPLICA_ENV = "DIGIT_STUDIO_REPLICA"  # set by deploy/cluster.py: which app replica this process is
@@ -208,7 +210,7 @@ def pin_replica() -> None:
     ss._replica_pinned = True
     route = f"r{number}"
     if st.context.cookies.get(REPLICA_COOKIE) != route:
-        access.set_cookie(REPLICA_COOKIE, route, same_site="Lax")
+        set_cookie(REPLICA_COOKIE, route, same_site="Lax")
 
 
 def replica_caption() -> None:

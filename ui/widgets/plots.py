@@ -7,6 +7,7 @@ up in global state, and share one style sized to read on a projector.
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Sequence
 
 import matplotlib
@@ -421,3 +422,11 @@ def probability_bars(
         if p >= 0.005:
             d.text(((x0 + x1) / 2, y0 - 2), f"{p:.0%}", fill="#444", font=font, anchor="md")
     return np.asarray(img)
+
+
+def figure_png(fig, dpi: int = 110) -> bytes:
+    """Render a Figure to PNG bytes (cacheable), then drop it."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    fig.clear()
+    return buf.getvalue()

@@ -15,7 +15,9 @@ import store
 from common.status import Status
 from store import Run, Store
 from train.loop import EpochMetrics
-from ui import access, plots, room, state, takehome, text
+from ui import access, room, state, text
+from ui.tabs import takehome
+from ui.widgets import plots
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -113,7 +115,7 @@ def _compare(runs_store: Store, runs: list[Run]) -> None:
     st.caption("Room accuracy: " + ", ".join(f"#{i} {room.pct(scores.get(i))}" for i in chosen) + ".")
     drawn = [(lab, e) for lab, e in curves if e]
     if drawn:
-        st.image(state.figure_png(plots.plot_compare(drawn)))
+        st.image(plots.figure_png(plots.plot_compare(drawn)))
         st.caption(
             "Left: the loss, how wrong each run is on average (lower is better). Right: the share of the "
             "10,000 test digits it reads right. A run that failed is drawn up to its last whole epoch."

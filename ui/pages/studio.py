@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import access, data_tab, draw, inside, layout, pages, room, runs, sidebar, sigmoid, state, teach, training
+from ui import access, pages, room, state
+from ui.sidebar import training as sidebar
+from ui.tabs import data as data_tab
+from ui.tabs import draw, inside, runs, sigmoid, teach, training
+from ui.widgets import layout
 
 TABS = {
     "Draw": draw,
@@ -50,6 +54,6 @@ def _sidebar() -> None:
     with st.sidebar:
         room.nickname_field()
         teach.share_toggle()
-        st.page_link(pages.board(), label="Room board: runs, drawings, how to join")
+        st.page_link(pages.get(pages.BOARD), label="Room board: runs, drawings, how to join")
         access.render_panel()
         room.presence()

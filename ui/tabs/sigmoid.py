@@ -8,7 +8,8 @@ import numpy as np
 import streamlit as st
 
 from model.checkpoint import DEFAULT_PATH
-from ui import plots, state
+from ui import state
+from ui.widgets import plots
 
 COMPARISON = DEFAULT_PATH.parent / "sigmoid_comparison.json"
 TUTORIAL_W, TUTORIAL_B = 0.7645, 0.8300  # the tutorial's randomly initialised 1-D model
@@ -22,7 +23,7 @@ def comparison() -> dict | None:
 @st.cache_resource(show_spinner=False)
 def _comparison_png() -> bytes:
     """The measured comparison's curves: the same for every session, drawn once."""
-    return state.figure_png(plots.plot_runs(comparison()["runs"]))
+    return plots.figure_png(plots.plot_runs(comparison()["runs"]))
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -34,7 +35,7 @@ def _drawing_on_the_curve() -> None:
     result = st.session_state.get("last_result")
     z = None if result is None else result["logits"]
     predicted = None if z is None else int(np.argmax(z))
-    st.image(state.figure_png(plots.plot_sigmoid(z, predicted)))
+    st.image(plots.figure_png(plots.plot_sigmoid(z, predicted)))
     if z is None:
         st.info(
             "Draw a digit on the Draw tab: its ten scores (logits) will appear on the curve. A logit is the "
@@ -47,7 +48,7 @@ def _drawing_on_the_curve() -> None:
         'one-vs-rest view, where each digit asks on its own "is it me?".'
     )
     st.markdown("**Softmax and sigmoid, same scores**")
-    st.image(state.figure_png(plots.plot_probability_pair(_softmax(z), plots.sigmoid(z))))
+    st.image(plots.figure_png(plots.plot_probability_pair(_softmax(z), plots.sigmoid(z))))
     st.caption("Softmax makes the classes compete (the probabilities sum to 1); sigmoids judge each class alone.")
 
 
@@ -86,7 +87,7 @@ def _one_d() -> None:
         help="A constant added to the score: it slides the curve left or right.",
     )
     left, right = st.columns([3, 2])
-    left.image(state.figure_png(plots.plot_logistic_1d(w, b)))
+    left.image(plots.figure_png(plots.plot_logistic_1d(w, b)))
     xs = np.array([1, 2, 3, 4])
     ys = plots.sigmoid(w * xs + b)
     right.markdown(_table([{"x": x, "σ(wx+b)": f"{y:.4f}"} for x, y in zip(xs, ys, strict=True)]))

@@ -9,7 +9,7 @@ import streamlit as st
 
 from model.photo import UnreadableImage, photo_steps
 from ui import state
-from ui.plots import enlarge
+from ui.widgets.plots import enlarge
 
 TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 

@@ -15,7 +15,8 @@ import streamlit as st
 import store
 from common.status import Status
 from store import dataset
-from ui import access, layout, pages, plots, room, state, text
+from ui import access, pages, room, state, text
+from ui.widgets import layout, plots
 
 _CSS = """
 <style>
@@ -39,7 +40,7 @@ FORMATS = {"MNIST test %": "{:.1f}", "room %": "{:.1f}", "epoch": "{:.0f}"}
 def render() -> None:
     st.html(_CSS)
     with st.sidebar:
-        st.page_link(pages.studio(), label="Back to the studio", icon=":material/draw:")
+        st.page_link(pages.get(pages.STUDIO), label="Back to the studio", icon=":material/draw:")
         access.render_panel()
         room.presence()  # a participant watching the board is in the room too
     layout.board(access.is_presenter())
@@ -203,7 +204,7 @@ def _confusion_png(confusion_bytes: bytes, title: str) -> bytes:
     import numpy as np
 
     cm = np.frombuffer(confusion_bytes, np.int64).reshape(10, 10)
-    return state.figure_png(plots.plot_confusion(cm, title=title, board=True), dpi=80)
+    return plots.figure_png(plots.plot_confusion(cm, title=title, board=True), dpi=80)
 
 
 def _confusion(snap: room.Snapshot) -> None:

@@ -15,8 +15,9 @@ from store import Recorder
 from train import OPTIMIZERS, PRESETS, TrainConfig
 from train.config import config_from_strings, config_to_strings, quoted
 from train.job import TrainingJob
-from ui import access, limits, state, text, training
-from ui.plots import GREEN, GREY, line_spec
+from ui import access, limits, state, text
+from ui.tabs import training
+from ui.widgets.plots import GREEN, GREY, line_spec
 
 LRS = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
 BATCHES = [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]

@@ -8,7 +8,8 @@ import torch
 
 import model
 from train import styles
-from ui import plots, state
+from ui import state
+from ui.widgets import plots
 
 STYLED_DIGITS = (1, 7, 9)  # the digits train/styles.py restyles
 
@@ -21,7 +22,7 @@ def _training_digits(data):
 @st.cache_data(show_spinner=False)
 def _samples_png(_data, n: int = 32) -> bytes:
     imgs = _training_digits(_data)[:n].numpy() / 255
-    return state.figure_png(
+    return plots.figure_png(
         plots.plot_gallery(
             imgs, [str(int(y)) for y in _data.train_labels[:n]], title=f"The first {n} training digits and their labels"
         )
@@ -47,12 +48,12 @@ def _styled_png(_data, n: int = 4) -> bytes:
     if not picks:
         return b""
     imgs = torch.stack([p[0] for p in picks]).numpy() / 255
-    return state.figure_png(plots.plot_gallery(imgs, [p[1] for p in picks], cols=2 * n))
+    return plots.figure_png(plots.plot_gallery(imgs, [p[1] for p in picks], cols=2 * n))
 
 
 @st.cache_data(show_spinner=False)
 def _histogram_png(_data) -> bytes:
-    return state.figure_png(
+    return plots.figure_png(
         plots.plot_class_histogram(
             np.bincount(_data.train_labels.numpy(), minlength=10), np.bincount(_data.test_labels.numpy(), minlength=10)
         )
@@ -63,7 +64,7 @@ def _histogram_png(_data) -> bytes:
 def _before_after_png(_data, index: int, framing: str) -> bytes:
     raw = _training_digits(_data)[index].numpy() / 255
     steps = model.framing_steps(raw, framing)
-    return state.figure_png(plots.plot_before_after(raw, steps, str(int(_data.train_labels[index]))))
+    return plots.figure_png(plots.plot_before_after(raw, steps, str(int(_data.train_labels[index]))))
 
 
 def render() -> None:

@@ -11,9 +11,11 @@ from streamlit.delta_generator import DeltaGenerator
 import model
 from model.digitness import MESSAGES as NOT_A_DIGIT
 from model.preprocess import PROBLEMS, ink_problem
-from ui import canvas, inline, layout, state, teach, text
-from ui import photo as photo_view
-from ui.plots import colorize
+from ui import state, text
+from ui.tabs import photo as photo_view
+from ui.tabs import teach
+from ui.widgets import canvas, inline, layout
+from ui.widgets.plots import colorize
 
 INPUT_DRAW, INPUT_UPLOAD = "Draw on the canvas", "Upload an image"
 UPLOAD_PROBLEMS = {"none": "Upload a photo or scan of one handwritten digit (PNG or JPEG)."}

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from ui.plots import BLUE, GREEN  # the colours of the other charts
+from ui.widgets.plots import BLUE, GREEN  # the colours of the other charts
 
 BAR_HEIGHT = 100  # px: the tallest bar (100 %)
 

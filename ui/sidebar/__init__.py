@@ -1,0 +1,1 @@
+"""The studio's sidebar: the training panel."""

@@ -1,0 +1,1 @@
+"""Pieces every view uses: the canvas, plots, inline HTML and the page layout."""
