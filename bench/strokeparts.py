@@ -46,17 +46,17 @@ def main() -> None:
         "drawn (canvas._ink)": (strokes, canvas._ink),
         "ink checked (ink_problem)": (inks, model.ink_problem),
         "framed and classified (classify)": (inks, lambda d: draw.classify(net, d)),
-        "digitness (not_a_digit)": (results, lambda r: model.not_a_digit(r["steps"]["ink"], r["framed"])),
+        "digitness (not_a_digit)": (results, lambda r: model.not_a_digit(r.steps["ink"], r.framed)),
         "why (_explain, 2 PNGs)": (results, lambda r: draw._explain(entry, r)),
         "what it sees (3 PNGs)": (
             results,
             lambda r: (
-                draw._ink_figure(r["steps"]["ink"], r["steps"]["box"]),
-                inline.png_uri(inline.gray8(r["steps"]["scaled"])),
-                inline.png_uri(inline.gray8(r["steps"]["framed"])),
+                draw._ink_figure(r.steps["ink"], r.steps["box"]),
+                inline.png_uri(inline.gray8(r.steps["scaled"])),
+                inline.png_uri(inline.gray8(r.steps["framed"])),
             ),
         ),
-        "bars (inline.bars)": (results, lambda r: inline.bars(r["proba"], int(r["proba"].argmax()), "x")),
+        "bars (inline.bars)": (results, lambda r: inline.bars(r.proba, int(r.proba.argmax()), "x")),
     }
     total = 0.0
     for name, (items, f) in parts.items():

@@ -4,7 +4,7 @@ from model.checkpoint import CheckpointError, from_bytes, load, load_default, sa
 from model.digitness import looks_like_digit, not_a_digit
 from model.nets import KINDS, LinearDigits, build
 from model.photo import read_photo
-from model.predict import contributions, logits, predict_proba, probabilities
+from model.predict import Reading, contributions, logits, predict_proba, probabilities, read_framed
 from model.preprocess import FRAMINGS, frame_batch, framing_steps, ink_problem, to_ink, to_mnist
 
 __all__ = [
@@ -24,6 +24,8 @@ __all__ = [
     "looks_like_digit",
     "not_a_digit",
     "predict_proba",
+    "read_framed",
+    "Reading",
     "probabilities",
     "read_photo",
     "save",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
@@ -48,3 +50,29 @@ def contributions(net: LinearDigits, image) -> np.ndarray:
     """
     w = net.linear.weight.detach().numpy().reshape(10, 28, 28)
     return w * np.asarray(image, dtype=np.float32)[None]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a model read in one framed image: the framing's steps, the 28x28 it saw, its scores."""
+
+    steps: dict  # the framing's steps (model.framing_steps or model.photo.photo_steps)
+    framed: np.ndarray  # (28,28) float32 in [0,1], white on black
+    logits: np.ndarray  # (10,) raw scores
+    proba: np.ndarray  # (10,) probabilities
+
+    @property
+    def digit(self) -> int:
+        return int(self.proba.argmax())
+
+    @property
+    def confidence(self) -> float:
+        return float(self.proba.max())
+
+
+def read_framed(net: LinearDigits, steps: dict | None) -> Reading | None:
+    """``net``'s reading of a framed image, from its framing steps (None: nothing to read)."""
+    if steps is None or steps.get("framed") is None:
+        return None
+    z = logits(net, steps["framed"])
+    return Reading(steps, steps["framed"], z[0], probabilities(net, z)[0])

@@ -86,7 +86,7 @@ def test_odd_drawings_get_a_message_or_a_sensible_prediction(app, name, tab):
     else:
         assert prediction and prediction[0].value in "0123456789"
         result = at.session_state.last_result
-        assert np.isfinite(result["proba"]).all() and np.isfinite(result["logits"]).all()
+        assert np.isfinite(result.proba).all() and np.isfinite(result.logits).all()
 
 
 def png(img: Image.Image, **kw) -> bytes:

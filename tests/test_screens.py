@@ -47,7 +47,7 @@ def expected_confidence(digit: int, where: str) -> float:
     import model
     from ui.tabs.draw import classify
 
-    return 100 * float(classify(model.load_default(), render(digit, PLACEMENTS[where]))["proba"].max())
+    return 100 * classify(model.load_default(), render(digit, PLACEMENTS[where])).confidence
 
 
 @pytest.mark.parametrize("screen", list(SCREENS))

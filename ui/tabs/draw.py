@@ -21,21 +21,13 @@ INPUT_DRAW, INPUT_UPLOAD = "Draw on the canvas", "Upload an image"
 UPLOAD_PROBLEMS = {"none": "Upload a photo or scan of one handwritten digit (PNG or JPEG)."}
 
 
-def classify(net: model.LinearDigits, image) -> dict | None:
-    """Frame ``image`` the way ``net`` was trained; probabilities, logits and the framing steps.
+def classify(net: model.LinearDigits, image) -> model.Reading | None:
+    """Frame ``image`` the way ``net`` was trained and read it (None: no digit to read).
 
-    ``image`` is a drawing, or the bytes of an uploaded photo (read by ``model.photo``)."""
-    if isinstance(image, bytes):
-        steps = photo_view.read(image, net.metadata["framing"])
-        if steps["framed"] is None:
-            return None
-    else:
-        steps = model.framing_steps(image, framing=net.metadata["framing"])
-        if steps is None:
-            return None
-    framed = steps["framed"]
-    z = model.logits(net, framed)
-    return {"steps": steps, "framed": framed, "logits": z[0], "proba": model.probabilities(net, z)[0]}
+    ``image`` is a drawing, or the bytes of an uploaded photo (read by ``model.photo``, once per photo)."""
+    framing = net.metadata["framing"]
+    steps = photo_view.read(image, framing) if isinstance(image, bytes) else model.framing_steps(image, framing=framing)
+    return model.read_framed(net, steps)
 
 
 def _model_selector() -> None:
@@ -58,9 +50,9 @@ def _ink_figure(ink: np.ndarray, box: tuple[int, int, int, int], size: int = 140
     return inline.figure(inline.png_uri(inline.gray8(ink[::step, ::step])), "ink and its box", False, frac)
 
 
-def _explain(entry: state.ModelEntry, result: dict) -> str:
+def _explain(entry: state.ModelEntry, result: model.Reading) -> str:
     """Why it decided: each pixel's contribution to the two best scores (HTML, ui/inline.py)."""
-    proba, z, framed = result["proba"], result["logits"], result["framed"]
+    proba, z, framed = result.proba, result.logits, result.framed
     order = np.argsort(-proba)
     best, second = int(order[0]), int(order[1])
     contrib = model.contributions(entry.net, framed)
@@ -210,12 +202,14 @@ def _live(slots: Slots, presenter: bool, photo: bool, uploaded: bytes | None) ->
     result = classify(entry.net, drawing) if problem is None else None
     if result is not None:
         same = framing == "frame+deskew"
-        problem = model.not_a_digit(result["steps"]["ink"], result["framed"] if same else None)
+        problem = model.not_a_digit(result.steps["ink"], result.framed if same else None)
         result = None if problem else result
     _show(slots, entry, drawing, result, problem, {**PROBLEMS, **NOT_A_DIGIT}, presenter)
 
 
-def _show(slots: Slots, entry: state.ModelEntry, image, result: dict | None, problem, messages, presenter) -> None:
+def _show(
+    slots: Slots, entry: state.ModelEntry, image, result: model.Reading | None, problem, messages, presenter
+) -> None:
     """Write the answer to ``image`` (a drawing or a photo's bytes) into the slots."""
     st.session_state.last_result = result
     if result is None:
@@ -226,16 +220,16 @@ def _show(slots: Slots, entry: state.ModelEntry, image, result: dict | None, pro
         slots.bars.empty()
         slots.details.empty()
         return
-    proba = result["proba"]
+    proba = result.proba
     _answer(slots.answer, entry, proba, presenter)
     teach.remember(teach.source(image, result), int(proba.argmax()))
     slots.bars.html(inline.bars(proba, int(proba.argmax()), PROBA_CAPTION))
     _details(slots.details, entry, result)
 
 
-def _details(slot: DeltaGenerator, entry: state.ModelEntry, result: dict) -> None:
+def _details(slot: DeltaGenerator, entry: state.ModelEntry, result: model.Reading) -> None:
     """What the model sees, and why it decided."""
-    steps = result["steps"]
+    steps = result.steps
     if "photo" in steps:
         with slot.container():
             st.markdown("**What the model sees**")

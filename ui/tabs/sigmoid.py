@@ -33,7 +33,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 def _drawing_on_the_curve() -> None:
     result = st.session_state.get("last_result")
-    z = None if result is None else result["logits"]
+    z = None if result is None else result.logits
     predicted = None if z is None else int(np.argmax(z))
     st.image(plots.figure_png(plots.plot_sigmoid(z, predicted)))
     if z is None:

@@ -30,9 +30,9 @@ def drawing_png(image) -> bytes:
     return buf.getvalue()
 
 
-def source(image, result: dict):
+def source(image, result: model.Reading):
     """What to keep of a prediction's input: the canvas drawing, or a photo's cleaned-up digit."""
-    return result["steps"].get("digit", image) if isinstance(image, bytes) else image
+    return result.steps.get("digit", image) if isinstance(image, bytes) else image
 
 
 @st.cache_data(ttl=room.REFRESH, show_spinner=False)
