@@ -1,24 +1,33 @@
-"""Digit Studio for a hall, on one machine: PostgreSQL, app replicas, and nginx in front.
+"""Digit Studio for a hall, on one machine: PostgreSQL, app replicas, and nginx in front, all
+three run by supervisord.
 
     python -m deploy.cluster start       # make cluster
-    python -m deploy.cluster stop        # make cluster-stop: stops exactly what start started
+    python -m deploy.cluster stop        # make cluster-stop: supervisord stops what it runs, then itself
     python -m deploy.cluster status
 
 Every port and folder is named once, below; each can be changed with the environment variable
 of the same name (the tests run their own cluster that way, on free ports, in a temporary
 folder). Under ``DATA``: ``pg/`` (the database), ``nginx/`` (its rendered configuration, pid,
-logs), ``logs/``, ``run/`` (the pid of each process that start started), ``passcode``.
+error log), ``supervisord.conf`` (rendered from deploy/supervisord.conf), ``logs/`` (one per
+process, and supervisord's own), ``run/`` (supervisord's pid and socket), ``passcode``.
 
-PostgreSQL refuses to run as root, so as root it runs as the ``postgres`` user (runuser). As
-root, missing ``postgresql`` and ``nginx`` packages are installed with apt-get. Health is
-checked over HTTP (``/_stcore/health``) and with real connections, never by sleeping.
+supervisord (PyPI ``supervisor``) restarts a process that dies and, when it shuts down, stops
+nginx, then the replicas, then PostgreSQL. This script prepares what they need (the database
+folder, the rendered configurations, the secrets), starts supervisord, and brings the processes
+up in order, each once the one before it answers: PostgreSQL over a real connection, a replica
+and nginx over HTTP (``/_stcore/health``), never by sleeping.
+
+PostgreSQL refuses to run as root, so as root it runs as the ``postgres`` user. As root,
+missing ``postgresql`` and ``nginx`` packages are installed with apt-get.
 """
 
 from __future__ import annotations
 
 import contextlib
+import getpass
 import glob
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -26,6 +35,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+import xmlrpc.client
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +49,7 @@ LISTEN = os.environ.get("CLUSTER_LISTEN") or "0.0.0.0"  # nginx; replicas and Po
 PG_USER, PG_DB = "digit", "digit_studio"
 PASSCODE_ENV = "DIGIT_STUDIO_PRESENTER_PASSCODE"
 HEALTH_TIMEOUT = float(os.environ.get("CLUSTER_HEALTH_TIMEOUT") or 180)  # seconds for a replica to answer
+STOP_TIMEOUT = 120  # seconds for supervisord to stop everything: its programs' stopwaitsecs, and room to spare
 
 
 class ClusterError(RuntimeError):
@@ -102,9 +114,9 @@ def pg_url(pgdata: Path, port: int, db: str = PG_DB) -> str:
     return f"postgresql://{PG_USER}:{password}@127.0.0.1:{port}/{db}"
 
 
-def start_db(pgdata: Path, port: int, log: Path) -> str:
-    """Start PostgreSQL with its data in ``pgdata`` (initialised on first use), listening on
-    127.0.0.1:``port`` only, password required; wait until it takes connections; return its URL."""
+def init_db(pgdata: Path) -> None:
+    """Create PostgreSQL's data folder ``pgdata`` on first use (initdb: user digit, password in
+    ``pgdata``/../pg-password, required over TCP); nothing if it exists."""
     bin_ = pg_bin()
     if bin_ is None:
         raise ClusterError("PostgreSQL is not installed")
@@ -113,46 +125,58 @@ def start_db(pgdata: Path, port: int, log: Path) -> str:
     if not pwfile.exists():
         pwfile.write_text(secrets.token_hex(16) + "\n")
         pwfile.chmod(0o600)
-    owner = ["postgres", "postgres"] if os.geteuid() == 0 else None
-    if not (pgdata / "PG_VERSION").exists():
-        pgdata.mkdir(mode=0o700, exist_ok=True)
-        tmp_pw = pgdata.parent / ".pg-password-initdb"  # for initdb, readable by its user
-        shutil.copy(pwfile, tmp_pw)
-        if owner:
-            shutil.chown(pgdata, *owner)
-            shutil.chown(tmp_pw, *owner)
-        _run(
-            [*_as_pg(), str(bin_ / "initdb"), "-D", str(pgdata), "-U", PG_USER, f"--pwfile={tmp_pw}"]
-            + ["--auth-host=scram-sha-256", "--auth-local=peer", "-E", "UTF8", "--no-instructions"],
-            "initdb",
-        )
-        tmp_pw.unlink()
+    if (pgdata / "PG_VERSION").exists():
+        return
+    pgdata.mkdir(mode=0o700, exist_ok=True)
+    tmp_pw = pgdata.parent / ".pg-password-initdb"  # for initdb, readable by its user
+    shutil.copy(pwfile, tmp_pw)
+    if os.geteuid() == 0:
+        shutil.chown(pgdata, "postgres", "postgres")
+        shutil.chown(tmp_pw, "postgres", "postgres")
+    _run(
+        [*_as_pg(), str(bin_ / "initdb"), "-D", str(pgdata), "-U", PG_USER, f"--pwfile={tmp_pw}"]
+        + ["--auth-host=scram-sha-256", "--auth-local=peer", "-E", "UTF8", "--no-instructions"],
+        "initdb",
+    )
+    tmp_pw.unlink()
+
+
+def pg_options(port: int) -> str:
+    """The server's options, as one command line's worth: 127.0.0.1:``port`` only, no Unix socket
+    (the folder Debian's packages use may not exist), room for every replica's connection pool."""
+    return f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories='' -c max_connections=200"
+
+
+def start_db(pgdata: Path, port: int, log: Path) -> str:
+    """Start a PostgreSQL server of its own with pg_ctl, as the cluster's is (same data folder
+    layout and options) but outside supervisord (the store's tests take one); wait until it takes
+    connections; return its URL."""
+    init_db(pgdata)
     log.parent.mkdir(parents=True, exist_ok=True)
     log.touch()
-    if owner:
-        shutil.chown(log, *owner)
-    opts = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories='' -c max_connections=200"
+    if os.geteuid() == 0:
+        shutil.chown(log, "postgres", "postgres")
     if not (pgdata / "postmaster.pid").exists():
-        pg_ctl = [*_as_pg(), str(bin_ / "pg_ctl"), "-D", str(pgdata), "-l", str(log)]
-        _run([*pg_ctl, "-w", "-t", "60", "-o", opts, "start"])
+        pg_ctl = [*_as_pg(), str(pg_bin() / "pg_ctl"), "-D", str(pgdata), "-l", str(log)]
+        _run([*pg_ctl, "-w", "-t", "60", "-o", pg_options(port), "start"])
     _ensure_database(pgdata, port)
     return pg_url(pgdata, port)
 
 
-def _ensure_database(pgdata: Path, port: int, timeout: float = 30) -> None:
+def _ensure_database(pgdata: Path, port: int, timeout: float = 30, program: str | None = None) -> None:
+    """Wait until the server takes connections, then create the app's database if it is missing."""
     import psycopg
 
-    deadline = time.monotonic() + timeout
-    while True:
+    def ready() -> bool:
         try:
             with psycopg.connect(_dsn(pg_url(pgdata, port, "postgres")), autocommit=True, connect_timeout=3) as conn:
                 if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (PG_DB,)).fetchone():
                     conn.execute(f"CREATE DATABASE {PG_DB}")
-                return
-        except psycopg.OperationalError as exc:
-            if time.monotonic() > deadline:
-                raise ClusterError(f"PostgreSQL on port {port} does not take connections: {exc}") from None
-            time.sleep(0.3)
+                return True
+        except psycopg.OperationalError:
+            return False
+
+    _wait_until(ready, f"PostgreSQL on port {port} does not take connections", timeout, program)
 
 
 def _dsn(url: str) -> str:
@@ -170,13 +194,14 @@ def create_database(pgdata: Path, port: int, name: str) -> str:
 
 
 def stop_db(pgdata: Path) -> None:
+    """Stop a server that start_db started (fast: open connections are cut)."""
     bin_ = pg_bin()
     if bin_ and (pgdata / "postmaster.pid").exists():
         _run([*_as_pg(), str(bin_ / "pg_ctl"), "-D", str(pgdata), "-w", "-t", "60", "-m", "fast", "stop"])
 
 
 def restart_db(pgdata: Path, log: Path) -> None:
-    """Restart PostgreSQL (fast: open connections are cut), as a database restart in a hall would.
+    """Restart a server that start_db started (fast: open connections are cut).
     (Without -l the new server would keep pg_ctl's output pipe open, and pg_ctl would never return.)"""
     _run(
         [
@@ -203,6 +228,7 @@ def _paths() -> dict[str, Path]:
     return {
         "pg": DATA / "pg",
         "nginx": DATA / "nginx",
+        "supervisord.conf": DATA / "supervisord.conf",
         "logs": DATA / "logs",
         "run": DATA / "run",
         "passcode": DATA / "passcode",
@@ -234,12 +260,13 @@ def _secret(name: str) -> str:
     return path.read_text().strip()
 
 
-def replica_env(number: int, db_url: str) -> dict[str, str]:
+def replicas_env(db_url: str) -> dict[str, str]:
+    """What every replica shares, given to supervisord as its own environment (its programs inherit
+    it), so that no secret is written into its configuration. Each replica adds its number."""
     slots = max(1, (os.cpu_count() or 1) // len(REPLICA_PORTS))  # training slots are per replica
     return {
         **os.environ,
         "DIGIT_STUDIO_DB": db_url,
-        "DIGIT_STUDIO_REPLICA": str(number),
         "DIGIT_STUDIO_JOIN_PORT": str(NGINX_PORT),  # the board's join address: nginx, not this replica
         PASSCODE_ENV: passcode(),
         "DIGIT_STUDIO_TRAIN_SLOTS": os.environ.get("DIGIT_STUDIO_TRAIN_SLOTS") or str(slots),
@@ -248,34 +275,29 @@ def replica_env(number: int, db_url: str) -> dict[str, str]:
     }
 
 
-def start_replica(number: int, db_url: str) -> subprocess.Popen:
-    """Start app replica ``number`` (1-based) on 127.0.0.1:REPLICA_PORTS[number-1]; record its pid."""
-    p = _paths()
-    port = REPLICA_PORTS[number - 1]
-    p["logs"].mkdir(parents=True, exist_ok=True)
-    p["run"].mkdir(parents=True, exist_ok=True)
-    log = open(p["logs"] / f"replica-{number}.log", "ab")
-    cmd = [sys.executable, "-m", "ui.serve", "--server.headless", "true"]  # the warm-up starts with it
-    cmd += ["--server.port", str(port), "--server.address", "127.0.0.1"]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=replica_env(number, db_url), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    (p["run"] / f"replica-{number}.pid").write_text(f"{proc.pid}\n")
-    return proc
+def wait_healthy(url: str, program: str | None = None, timeout: float = HEALTH_TIMEOUT) -> None:
+    """Wait until ``url``/_stcore/health answers ok (ClusterError, with the log's tail, if
+    supervisord gives ``program`` up meanwhile)."""
 
-
-def wait_healthy(url: str, proc: subprocess.Popen | None = None, log: Path | None = None, timeout=HEALTH_TIMEOUT):
-    """Wait until ``url``/_stcore/health answers ok (ClusterError with the log's tail if it dies)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc is not None and proc.poll() is not None:
-            tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
-            raise ClusterError(f"{url} exited with code {proc.returncode}:\n{tail}")
+    def ok() -> bool:
         with contextlib.suppress(OSError):
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=3).read() == b"ok":
-                return
+            return urllib.request.urlopen(f"{url}/_stcore/health", timeout=3).read() == b"ok"
+        return False
+
+    _wait_until(ok, f"{url} did not answer /_stcore/health", timeout, program)
+
+
+def _wait_until(ready: Callable[[], bool], failure: str, timeout: float, program: str | None = None) -> None:
+    """Poll ``ready`` until it is true; ClusterError(``failure``) after ``timeout`` seconds, or as
+    soon as supervisord gives ``program`` up (FATAL: it died on every start it was allowed)."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if program is not None and supervisor().getProcessInfo(program)["statename"] == "FATAL":
+            log = _paths()["logs"] / f"{program}.log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise ClusterError(f"{failure}: supervisord gave {program} up ({log}):\n{tail}")
         if time.monotonic() > deadline:
-            raise ClusterError(f"{url} did not answer /_stcore/health within {timeout:.0f} s")
+            raise ClusterError(f"{failure} within {timeout:.0f} s")
         time.sleep(0.25)
 
 
@@ -285,6 +307,12 @@ def max_upload_mb() -> int:
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     return int(config["server"]["maxUploadSize"])
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    for key, value in values.items():
+        template = template.replace(f"@{key}@", value)
+    return template
 
 
 def fill_nginx_conf(servers: list[str], listen: str) -> str:
@@ -298,27 +326,24 @@ def fill_nginx_conf(servers: list[str], listen: str) -> str:
     for n, own in enumerate(servers, start=1):
         rest = "".join("\n" + line.format(s, " backup") for s in servers if s != own)
         pinned += f"\n    upstream ds_r{n} {{\n{line.format(own, '')}{rest}\n    }}"
-    conf = (ROOT / "deploy" / "nginx.conf").read_text()
-    for key, value in {
-        "@REPLICAS@": pool,
-        "@ROUTES@": routes,
-        "@PINNED@": pinned,
-        "@LISTEN@": listen,
-        "@NGINX_PORT@": str(NGINX_PORT),
-        "@MAX_BODY@": f"{max_upload_mb() + 1}m",  # the upload, with its multipart framing
-    }.items():
-        conf = conf.replace(key, value)
-    return conf
+    values = {
+        "REPLICAS": pool,
+        "ROUTES": routes,
+        "PINNED": pinned,
+        "LISTEN": listen,
+        "NGINX_PORT": str(NGINX_PORT),
+        "MAX_BODY": f"{max_upload_mb() + 1}m",  # the upload, with its multipart framing
+    }
+    return _fill((ROOT / "deploy" / "nginx.conf").read_text(), values)
 
 
 def render_nginx_conf() -> Path:
-    """deploy/nginx.conf with the ports filled in, written into DATA/nginx/."""
+    """deploy/nginx.conf with the ports filled in, written into DATA/nginx/ and checked (nginx -t)."""
     folder = _paths()["nginx"]
-    for sub in ("tmp",):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    conf = fill_nginx_conf([f"127.0.0.1:{port}" for port in REPLICA_PORTS], LISTEN)
+    (folder / "tmp").mkdir(parents=True, exist_ok=True)
     out = folder / "nginx.conf"
-    out.write_text(conf)
+    out.write_text(fill_nginx_conf([f"127.0.0.1:{port}" for port in REPLICA_PORTS], LISTEN))
+    _run([nginx_bin(), "-p", f"{folder}/", "-c", str(out), "-e", str(folder / "error.log"), "-t", "-q"], "nginx -t")
     return out
 
 
@@ -345,190 +370,165 @@ def compose_nginx_conf(replicas: int = 2) -> str:
     return conf
 
 
-def start_nginx() -> None:
-    folder = _paths()["nginx"]
-    conf = render_nginx_conf()
-    exe = nginx_bin()
-    _run([exe, "-p", f"{folder}/", "-c", str(conf), "-e", str(folder / "error.log"), "-t", "-q"], "nginx -t")
-    _run([exe, "-p", f"{folder}/", "-c", str(conf), "-e", str(folder / "error.log")], "nginx")
-    (_paths()["run"] / "nginx.started").write_text("1\n")
+def fill_supervisord_conf() -> str:
+    """deploy/supervisord.conf filled in: paths, ports, users, and its replica section once per
+    port in REPLICA_PORTS (as replica-1, replica-2, ...)."""
+    p = _paths()
+    template = (ROOT / "deploy" / "supervisord.conf").read_text()
+    # The replica's section: its header and the lines after it, up to the first empty line.
+    section = re.search(r"^\[program:replica-@N@\]\n(?:.+\n)+", template, re.MULTILINE)
+    if section is None:
+        raise ClusterError("deploy/supervisord.conf has no [program:replica-@N@] section")
+    replicas = "\n".join(
+        _fill(section.group(), {"N": str(n), "PORT": str(port)}) for n, port in enumerate(REPLICA_PORTS, start=1)
+    )
+    conf = template[: section.start()] + replicas + template[section.end() :]
+    values = {
+        "USER": getpass.getuser(),
+        "PG_USER": "postgres" if os.geteuid() == 0 else getpass.getuser(),
+        "ROOT": str(ROOT),
+        "LOGS": str(p["logs"]),
+        "RUN": str(p["run"]),
+        "PG_BIN": str(pg_bin()),
+        "PGDATA": str(p["pg"]),
+        "PG_OPTIONS": pg_options(PG_PORT),
+        "PYTHON": sys.executable,
+        "NGINX": str(nginx_bin()),
+        "NGINX_DIR": str(p["nginx"]),
+    }
+    # supervisord reads "%(name)s" in its values as an expansion: a literal % is written %%.
+    return _fill(conf, {key: value.replace("%", "%%") for key, value in values.items()})
 
 
-def stop_nginx() -> None:
-    folder = _paths()["nginx"]
-    pidfile = folder / "nginx.pid"
-    if pidfile.exists():
-        exe = nginx_bin() or "nginx"
-        conf, err = str(folder / "nginx.conf"), str(folder / "error.log")
-        subprocess.run([exe, "-p", f"{folder}/", "-c", conf, "-e", err, "-s", "stop"], check=False)
-        deadline = time.monotonic() + 10
-        while pidfile.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-    (_paths()["run"] / "nginx.started").unlink(missing_ok=True)
+def supervisor():
+    """supervisord's XML-RPC interface (what supervisorctl uses), over its Unix socket: startProcess,
+    stopProcess, getProcessInfo, getAllProcessInfo... (supervisord's API documentation)."""
+    from supervisor.xmlrpc import SupervisorTransport
+
+    transport = SupervisorTransport(None, None, f"unix://{_paths()['run'] / 'supervisor.sock'}")
+    return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport).supervisor
 
 
-def _pid(name: str) -> int | None:
-    path = _paths()["run"] / f"{name}.pid"
+def _supervisord_pid() -> int | None:
+    """supervisord's pid, if it runs (from its pid file)."""
     try:
-        return int(path.read_text())
+        pid = int((_paths()["run"] / "supervisord.pid").read_text())
     except (OSError, ValueError):
         return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    return pid
 
 
-def kill_replica(number: int, sig: int = signal.SIGKILL) -> None:
-    """Kill replica ``number`` (the fault tests: a replica that dies)."""
-    pid = _pid(f"replica-{number}")
-    (_paths()["run"] / f"replica-{number}.pid").unlink(missing_ok=True)  # first: the watchdog leaves it down
-    if pid:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, sig)
-        _wait_gone(pid)
+def _supervisord_answers() -> bool:
+    try:
+        return supervisor().getState()["statename"] == "RUNNING"
+    except (OSError, xmlrpc.client.Error):
+        return False
 
 
-def _wait_gone(pid: int, timeout: float = 15) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.1)
-    return False
+def _start_program(name: str) -> None:
+    """Have supervisord start ``name`` unless it runs already (or is starting)."""
+    try:
+        supervisor().startProcess(name, False)
+    except xmlrpc.client.Fault as fault:
+        if "ALREADY_STARTED" not in fault.faultString:
+            raise ClusterError(f"supervisord could not start {name}: {fault.faultString}") from None
+
+
+def start_supervisord() -> None:
+    """Render supervisord's configuration and start it, with the replicas' shared environment; it
+    starts PostgreSQL at once, the rest when asked. Nothing if it runs already."""
+    p = _paths()
+    if _supervisord_answers():
+        return
+    p["logs"].mkdir(parents=True, exist_ok=True)
+    p["run"].mkdir(parents=True, exist_ok=True)
+    render_nginx_conf()
+    p["supervisord.conf"].write_text(fill_supervisord_conf())
+    env = replicas_env(pg_url(p["pg"], PG_PORT))
+    # supervisord forks into the background once its configuration reads well; its parent's exit
+    # status and message say if it did not.
+    cmd = [sys.executable, "-m", "supervisor.supervisord", "-c", str(p["supervisord.conf"])]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise ClusterError(f"supervisord did not start ({done.returncode}): {(done.stderr or done.stdout)[-1500:]}")
+    _wait_until(_supervisord_answers, f"supervisord did not answer on {p['run'] / 'supervisor.sock'}", 30)
 
 
 def start() -> None:
+    """Start supervisord, then bring up PostgreSQL, the replicas and nginx, each once the one before
+    answers. Run again, it starts what does not run (a replica stopped on purpose, one supervisord
+    gave up) and leaves what runs alone."""
     ensure_packages()
     p = _paths()
     DATA.mkdir(parents=True, exist_ok=True)
     code = passcode()
+    init_db(p["pg"])
+    start_supervisord()
     print(f"PostgreSQL on 127.0.0.1:{PG_PORT}, data in {p['pg']}", flush=True)
-    db_url = start_db(p["pg"], PG_PORT, p["logs"] / "postgresql.log")
-    (p["run"]).mkdir(parents=True, exist_ok=True)
-    (p["run"] / "postgresql.started").write_text("1\n")
-    procs = {}
+    _start_program("postgresql")
+    _ensure_database(p["pg"], PG_PORT, timeout=60, program="postgresql")
     for number, port in enumerate(REPLICA_PORTS, start=1):
-        if _alive(_pid(f"replica-{number}")):
-            continue
         print(f"replica {number} on 127.0.0.1:{port}", flush=True)
-        procs[number] = start_replica(number, db_url)
-    for number, proc in procs.items():
-        wait_healthy(f"http://127.0.0.1:{REPLICA_PORTS[number - 1]}", proc, p["logs"] / f"replica-{number}.log")
-    if not (p["nginx"] / "nginx.pid").exists():
-        start_nginx()
-    wait_healthy(f"http://127.0.0.1:{NGINX_PORT}")
-    start_watch()
+        _start_program(f"replica-{number}")
+    for number, port in enumerate(REPLICA_PORTS, start=1):
+        wait_healthy(f"http://127.0.0.1:{port}", f"replica-{number}")
+    _start_program("nginx")
+    wait_healthy(f"http://127.0.0.1:{NGINX_PORT}", "nginx", timeout=30)
     print(f"Digit Studio is up: http://<this machine>:{NGINX_PORT} ({len(REPLICA_PORTS)} replicas behind nginx)")
     source = "from $" + PASSCODE_ENV if os.environ.get(PASSCODE_ENV) else f"kept in {p['passcode']}"
     print(f"Presenter passcode: {code} ({source})")
+    print(f"Processes: {sys.executable} -m supervisor.supervisorctl -c {p['supervisord.conf']} status")
     print("Stop it with: make cluster-stop")
 
 
-def _alive(pid: int | None) -> bool:
-    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-WATCH_EVERY = 2.0  # seconds between the watchdog's looks at the replicas
-MAX_RESTARTS, RESTART_WINDOW = 5, 600.0  # a replica that dies more often is left down (see its log)
-
-
-def watch() -> None:
-    """The watchdog `start` leaves running: restart a replica that died, one whose pid file is
-    still there (`stop` and `kill-replica` remove it first), at most MAX_RESTARTS times in
-    RESTART_WINDOW seconds each. Runs until `stop` stops it."""
-    p = _paths()
-    db_url = pg_url(p["pg"], PG_PORT)
-    children: dict[int, subprocess.Popen] = {}
-    restarts: dict[int, list[float]] = {n: [] for n in range(1, len(REPLICA_PORTS) + 1)}
-    while True:
-        time.sleep(WATCH_EVERY)
-        for number, times in restarts.items():
-            if number in children:
-                children[number].poll()  # reap it if it died: a zombie looks alive to kill(pid, 0)
-            pid = _pid(f"replica-{number}")
-            if pid is None or _alive(pid):
-                continue
-            now = time.monotonic()
-            times[:] = [t for t in times if now - t < RESTART_WINDOW]
-            stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-            if len(times) >= MAX_RESTARTS:
-                print(
-                    f"{stamp} replica {number} died {MAX_RESTARTS} times in {RESTART_WINDOW:.0f} s: left down",
-                    flush=True,
-                )
-                (p["run"] / f"replica-{number}.pid").unlink(missing_ok=True)
-                continue
-            times.append(now)
-            print(f"{stamp} replica {number} (pid {pid}) died: restarting it", flush=True)
-            children[number] = start_replica(number, db_url)
-
-
-def start_watch() -> None:
-    p = _paths()
-    if _alive(_pid("watch")):
-        return
-    log = open(p["logs"] / "watch.log", "ab")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "deploy.cluster", "watch"],
-        cwd=ROOT,
-        env=os.environ,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    (p["run"] / "watch.pid").write_text(f"{proc.pid}\n")
-
-
-def _terminate(pid: int | None, grace: float = 5) -> None:
-    """Stop process group ``pid`` if it runs: SIGTERM, and SIGKILL after ``grace`` seconds."""
-    if not (pid and _alive(pid)):
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
-    if not _wait_gone(pid, grace):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
-        _wait_gone(pid, 5)
-
-
 def stop() -> None:
-    """Undo start: nginx, the replicas, PostgreSQL (each only if start started it)."""
-    p = _paths()
-    _terminate(_pid("watch"))  # first, so that it restarts nothing that is being stopped
-    (p["run"] / "watch.pid").unlink(missing_ok=True)
-    stop_nginx()
-    for number in range(1, len(REPLICA_PORTS) + 1):
-        _terminate(_pid(f"replica-{number}"), grace=15)
-        (p["run"] / f"replica-{number}.pid").unlink(missing_ok=True)
-    if (p["run"] / "postgresql.started").exists():
-        stop_db(p["pg"])
-        (p["run"] / "postgresql.started").unlink(missing_ok=True)
+    """Undo start: supervisord stops nginx, the replicas and PostgreSQL, in that order (SIGTERM is
+    its orderly shutdown), then removes its socket and pid file and exits."""
+    pid = _supervisord_pid()
+    if pid:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while _supervisord_pid():
+            if time.monotonic() > deadline:
+                raise ClusterError(f"supervisord (pid {pid}) still runs after {STOP_TIMEOUT} s: see its log")
+            time.sleep(0.2)
     print("Digit Studio cluster stopped")
 
 
+def restart_program(name: str) -> None:
+    """Stop ``name`` and start it again (postgresql: a database restart in a hall; open connections
+    are cut, and the replicas reconnect)."""
+    supervisor().stopProcess(name)
+    _start_program(name)
+    if name == "postgresql":
+        _ensure_database(_paths()["pg"], PG_PORT, timeout=60, program=name)
+
+
+def stop_replica(number: int) -> None:
+    """Stop replica ``number`` on purpose: supervisord leaves it down until `start` (the fault tests:
+    a replica that goes away while browsers use it)."""
+    supervisor().stopProcess(f"replica-{number}")
+
+
 def status() -> int:
-    p = _paths()
-    up = 0
-    pg = (p["pg"] / "postmaster.pid").exists()
-    print(f"postgresql 127.0.0.1:{PG_PORT}: {'running' if pg else 'stopped'}")
-    for number, port in enumerate(REPLICA_PORTS, start=1):
-        ok = _alive(_pid(f"replica-{number}"))
-        up += ok
-        print(f"replica {number} 127.0.0.1:{port}: {'running' if ok else 'stopped'}")
-    ng = (p["nginx"] / "nginx.pid").exists()
-    print(f"nginx {LISTEN}:{NGINX_PORT}: {'running' if ng else 'stopped'}")
-    return 0 if pg and ng and up == len(REPLICA_PORTS) else 1
+    """Each process's state, as supervisord sees it; 0 if all run."""
+    ports = {"postgresql": f"127.0.0.1:{PG_PORT}"}
+    ports |= {f"replica-{n}": f"127.0.0.1:{port}" for n, port in enumerate(REPLICA_PORTS, start=1)}
+    ports["nginx"] = f"{LISTEN}:{NGINX_PORT}"
+    states = {}
+    if _supervisord_answers():
+        states = {info["name"]: info for info in supervisor().getAllProcessInfo()}
+    else:
+        print("supervisord: stopped")
+    for name, address in ports.items():
+        info = states.get(name)
+        shown = f"{info['statename'].lower()} ({info['description']})" if info else "stopped"
+        print(f"{name} {address}: {shown}")
+    return 0 if states and all(info["statename"] == "RUNNING" for info in states.values()) else 1
 
 
 def _run(cmd: list[str], what: str | None = None) -> None:
@@ -546,10 +546,8 @@ def main(argv: list[str]) -> int:
         "start": start,
         "stop": stop,
         "status": status,
-        "restart-db": lambda: restart_db(_paths()["pg"], _paths()["logs"] / "postgresql.log"),
-        "kill-replica": lambda: kill_replica(int(argv[1])),
-        "start-replica": lambda: start_replica(int(argv[1]), pg_url(_paths()["pg"], PG_PORT)),
-        "watch": watch,
+        "restart-db": lambda: restart_program("postgresql"),
+        "stop-replica": lambda: stop_replica(int(argv[1])),
         "compose-nginx": lambda: print(compose_nginx_conf(int(argv[1]) if len(argv) > 1 else 2), end=""),
     }
     if not argv or argv[0] not in commands:

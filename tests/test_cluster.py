@@ -1,9 +1,10 @@
-"""The cluster's faults, in real Chromium: PostgreSQL + two replicas + nginx, started on free
-loopback ports in a temporary folder by deploy/cluster.py (as `make cluster` does) and stopped
-at the end. A run trained on one replica is seen and loaded on the other; a PostgreSQL restart
-during training loses nothing; a killed replica's browsers reconnect through nginx to the other
-and find their runs; a database that cannot be reached at startup is a message; a phone-sized
-photo passes nginx."""
+"""The cluster's faults, in real Chromium: PostgreSQL + two replicas + nginx under supervisord,
+started on free loopback ports in a temporary folder by deploy/cluster.py (as `make cluster`
+does) and stopped at the end, leaving no process behind. A run trained on one replica is seen
+and loaded on the other; a PostgreSQL restart during training loses nothing; a stopped replica's
+browsers reconnect through nginx to the other and find their runs; a replica that crashes is
+started again by supervisord; a database that cannot be reached at startup is a message; a
+phone-sized photo passes nginx."""
 
 from __future__ import annotations
 
@@ -63,6 +64,26 @@ class Cluster:
             [sys.executable, "-m", "deploy.cluster", *args], cwd=ROOT, env=self.env, check=True, timeout=timeout
         )
 
+    def pid(self, program: str) -> int:
+        """The pid supervisord gives for ``program`` (0: not running), asked as a person would."""
+        conf = str(self.folder / "supervisord.conf")
+        cmd = [sys.executable, "-m", "supervisor.supervisorctl", "-c", conf, "pid", program]
+        return int(subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout)
+
+    def processes(self) -> list[str]:
+        """Command lines of this machine's processes that belong to this cluster: any that names
+        its folder (supervisord, PostgreSQL, nginx) or a replica's port."""
+        marks = [str(self.folder), *(f"--server.port {port} " for port in self.replica_ports)]
+        found = []
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                line = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue  # it ended meanwhile
+            if any(mark in line for mark in marks):
+                found.append(line)
+        return found
+
     def store(self) -> Store:
         from deploy import cluster
 
@@ -85,8 +106,10 @@ def cluster():
         c.do("start")
         yield c
     finally:
-        c.do("stop", timeout=120)
+        c.do("stop", timeout=180)
+        left = c.processes()
         subprocess.run(["rm", "-rf", str(folder)], check=False)
+    assert not left, f"make cluster-stop left these running: {left}"
 
 
 def new_page(browser, url, cookies=()):
@@ -180,10 +203,10 @@ def test_a_participant_moves_between_replicas_and_keeps_identity_and_runs(cluste
     assert b.get_by_test_id("stException").count() == 0
     b.context.close()
 
-    # Through nginx: the replica that serves this browser is killed; nginx sends it to the other.
+    # Through nginx: the replica that serves this browser is stopped; nginx sends it to the other.
     page = new_page(browser, cluster.url, me)
     first = replica_shown(page)
-    cluster.do("kill-replica", first.split()[1])
+    cluster.do("stop-replica", first.split()[1])
     other = "replica 2" if first == "replica 1" else "replica 1"
     # No reload: Streamlit's page reconnects its WebSocket by itself, through nginx to the other
     # replica, which runs the page afresh for it, sidebar included (its first run leaves the
@@ -195,16 +218,17 @@ def test_a_participant_moves_between_replicas_and_keeps_identity_and_runs(cluste
     page.get_by_text(f"Run #{run.id} is yours.").first.wait_for(timeout=30_000)
     assert page.get_by_test_id("stException").count() == 0
 
-    # `make cluster` again brings the killed replica back and leaves what runs alone.
-    pids = {f.name: f.read_text() for f in (cluster.folder / "run").glob("*.pid")}
-    assert pids  # the other replica's
+    # `make cluster` again brings the stopped replica back and leaves what runs alone.
+    stopped = f"replica-{first.split()[1]}"
+    assert cluster.pid(stopped) == 0  # supervisord leaves a replica stopped on purpose down
+    others = ["postgresql", "nginx", f"replica-{other.split()[1]}"]
+    pids = {name: cluster.pid(name) for name in others}
+    assert all(pids.values())
     cluster.do("start")
-    killed = int(first.split()[1])
-    back = new_page(browser, cluster.replica(killed))
+    back = new_page(browser, cluster.replica(int(first.split()[1])))
     assert replica_shown(back) == first
     back.context.close()
-    now = {f.name: f.read_text() for f in (cluster.folder / "run").glob("*.pid")}
-    assert f"replica-{killed}.pid" in now and {k: v for k, v in now.items() if k != f"replica-{killed}.pid"} == pids
+    assert cluster.pid(stopped) and {name: cluster.pid(name) for name in others} == pids
 
     # The browser that moved still reaches its own session with an upload (an HTTP request beside
     # its WebSocket), although its first replica is back: its routing cookie names where it is now.
@@ -250,13 +274,13 @@ def test_a_postgresql_restart_during_training_loses_no_finished_run(cluster, bro
     page.context.close()
 
 
-def test_a_replica_that_dies_is_restarted_by_the_watchdog(cluster, browser):
-    pidfile = cluster.folder / "run" / "replica-2.pid"
-    dead = int(pidfile.read_text())
-    os.killpg(dead, signal.SIGKILL)  # a crash: nobody removed its pid file
+def test_a_replica_that_dies_is_restarted_by_supervisord(cluster, browser):
+    dead = cluster.pid("replica-2")
+    assert dead
+    os.killpg(dead, signal.SIGKILL)  # a crash: no chance to clean up, nobody told supervisord
     deadline = time.monotonic() + 150
-    while int(pidfile.read_text() or 0) == dead:
-        assert time.monotonic() < deadline, "the watchdog did not restart replica 2"
+    while cluster.pid("replica-2") in (0, dead):
+        assert time.monotonic() < deadline, "supervisord did not restart replica 2"
         time.sleep(0.5)
     from deploy.cluster import wait_healthy
 
@@ -264,7 +288,8 @@ def test_a_replica_that_dies_is_restarted_by_the_watchdog(cluster, browser):
     page = new_page(browser, cluster.replica(2))  # it serves again
     assert replica_shown(page) == "replica 2"
     page.context.close()
-    assert f"replica 2 (pid {dead}) died: restarting it" in (cluster.folder / "logs" / "watch.log").read_text()
+    log = (cluster.folder / "logs" / "supervisord.log").read_text()
+    assert "exited: replica-2 (terminated by SIGKILL; not expected)" in log
 
 
 def test_a_database_that_cannot_be_reached_at_startup_is_a_clear_message(browser):
