@@ -506,7 +506,10 @@ def start_cluster(folder: Path) -> tuple[dict, str, list[int]]:
         "CLUSTER_LISTEN": "127.0.0.1",
     }
     subprocess.run([sys.executable, "-m", "deploy.cluster", "start"], cwd=ROOT, env=env, check=True)
-    pids = [int((folder / "run" / f"replica-{n}.pid").read_text()) for n in (1, 2)]
+    ctl = [sys.executable, "-m", "supervisor.supervisorctl", "-c", str(folder / "supervisord.conf"), "pid"]
+    pids = [
+        int(subprocess.run([*ctl, f"replica-{n}"], capture_output=True, text=True, check=True).stdout) for n in (1, 2)
+    ]
     return env, f"http://127.0.0.1:{env['CLUSTER_NGINX_PORT']}", pids
 
 

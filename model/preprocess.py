@@ -30,21 +30,15 @@ INK = 0.05  # a pixel at or above this intensity counts as ink for the bounding 
 MAX_SHEAR = 1.0  # deskew never shears by more than 45 degrees (degenerate shapes)
 MAX_SUPERSAMPLE = 8
 # Stroke width every framed digit is redrawn at, in pixels of the 28x28 field (MNIST's own median is
-# 2.2, other writers' 3.1, the mouse's 1.9). Measured best on MNIST test, mouse strokes and other
-# writers together (bench/writers.py): a thick common pen gives a linear model more overlap.
+# about 2, other writers' about 3, a mouse's under 2): one thick common pen gives a linear model more
+# overlap between writers (bench/writers.py measures MNIST, mouse strokes and other writers together).
 STROKE = 3.5
 # Thick strokes are thinned by up to 6 px (three erosions): a felt tip or a photographed marker 1
-# framed 9 px wide is otherwise a filled bar, read as an 8 or a 4. Measured against 2 px, the
-# shipped model rebuilt each way (/work/probe, one run): other writers (UCI, drawn) 89.1 -> 90.6 %
-# (their 1s 77 -> 88 %), photos 84.6 -> 85.8 % (240) and 86.8 -> 88.2 % (600), MNIST test 96.60 ->
-# 96.63 %, mouse strokes 99.3 -> 99.1 %.
+# framed 9 px wide is otherwise a filled bar, which a linear model reads as an 8 or a 4.
 MAX_THINNING = 6.0
-# How far towards square the framing brings a digit's shape (``aspect``): 0.5 was Liu et al.'s
-# square root. 0.3 (framing v5), with 15 % of the training 9s given a curled tail, measured against
-# 0.5 and no curled 9s on 3 training seeds each (/work/probe, 2026-12-03, seed means): photos
-# 87.4 -> 88.7 % (240 set) and 89.6 -> 90.3 % (600 set), other writers (UCI, drawn) 90.5 -> 91.2 %,
-# mouse strokes 98.9 -> 98.9 %. Alone, 0.3 gave the 240 photos' gain and the curled 9s the 600's and
-# other writers'; 0.15 read the same as 0.3.
+# How far towards square the framing brings a digit's shape (``aspect``): 1 keeps the shape as it is,
+# 0.5 is Liu et al.'s square root, 0 makes every digit square. Hands outside MNIST (photos, other
+# writers) differ from it most in their proportions, and a shape nearer square is read more alike.
 ASPECT_POWER = 0.3
 
 
@@ -52,10 +46,8 @@ ASPECT_POWER = 0.3
 # extent (the longer side of its points' box), and never under MIN_PEN px (``pen_width``). A small
 # digit drawn with a fat pen (a phone, a finger, the default 22 px) closes its loops: a 9 becomes a
 # blob on a stem, read as a 4, a 0 a disc. The framing redraws every stroke at STROKE px of a BOX px
-# digit (17.5 %) anyway, but only after the loops have closed. Measured with the shipped model on
-# 1,000 digits drawn as tests/drawing.py draws them (one-off script, 2026-12-07): 50-90 px tall with
-# an 18-26 px pen 83.8 -> 99.9 % (9s 16 -> 100 %), 35-60 px with 14-22 px 68.0 -> 99.6 %, 90-140 px
-# with 22-34 px 96.4 -> 99.9 %; 0.20 of the extent read 99.0-99.2 %, 0.12 the same as 0.15.
+# digit (17.5 %) anyway, but only after the loops have closed. 15 % of the extent keeps a small
+# digit's loops open and leaves a big digit's pen as it was drawn.
 PEN_SHARE = 0.15
 MIN_PEN = 6.0
 
@@ -95,10 +87,8 @@ def aspect(r: torch.Tensor) -> torch.Tensor:
 
     Liu et al.'s aspect-ratio-adaptive normalisation (Pattern Recognition 36, 2003): a square stays
     square, a digit half as wide as tall is framed 0.90 as wide, a 1 (r = 0.2) at 0.71 of its height.
-    Measured against keeping the ratio (MNIST's way), with the power 0.5, the shipped model rebuilt
-    from the recommended preset on each (`python -m bench hands`): MNIST test 95.93 -> 96.90 %, MNIST
-    redrawn on the canvas 95.9 -> 97.2 %, mouse strokes 97.0 -> 99.1 %, other writers (UCI, drawn)
-    86.4 -> 88.1 %. The power 0.3 (framing v5) brings hands closer still; see ASPECT_POWER.
+    Keeping the ratio (MNIST's own way) frames a narrow 1 or 7 far thinner than a round 0, so its few
+    pixels carry its whole score; bringing shapes towards square evens that out (see ASPECT_POWER).
     """
     return torch.sin(r.clamp(0, 1) * (math.pi / 2)).pow(ASPECT_POWER)
 

@@ -32,7 +32,7 @@ SHIPPED = "shipped"
 LABEL_LEN = 160  # a model's label: a run name (40) plus its settings and accuracy
 
 # One core per training: the slots bound concurrent trainings to the core count, and a linear
-# model's small matrices gain little from a second thread (4 concurrent runs: 2.6 s vs 2.9 s).
+# model's small matrices gain little from a second thread.
 torch.set_num_threads(1)
 
 

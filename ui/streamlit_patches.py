@@ -19,6 +19,7 @@ tests/test_streamlit_patches.py checks each against Streamlit's own functions.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from copy import deepcopy
 
@@ -40,15 +41,24 @@ def _options_for_section(section: str) -> dict:
 _cache: dict[str, tuple[object, dict]] = {}  # section -> (the parsed options it was read from, its values)
 
 
-def install() -> None:
+PATCHES = ("config", "deepcopy", "clean_text")
+# Which patches a server installs: all by default; bench/patches.py sets it to measure each one's gain.
+PATCHES_ENV = "DIGIT_STUDIO_STREAMLIT_PATCHES"
+
+
+def install(names: tuple[str, ...] | None = None) -> None:
     """Read each config section once per parsed config; copy a fragment's containers once each;
-    dedent only text of several lines (idempotent)."""
-    if config.get_options_for_section is not _options_for_section:
+    dedent only text of several lines (idempotent). ``names``: only these (default: $PATCHES_ENV,
+    comma-separated, else all)."""
+    if names is None:
+        chosen = os.environ.get(PATCHES_ENV)
+        names = PATCHES if chosen is None else tuple(n.strip() for n in chosen.split(",") if n.strip())
+    if "config" in names and config.get_options_for_section is not _options_for_section:
         config.get_options_for_section = _options_for_section
-    if DeltaGenerator.__deepcopy__ is not _dg_deepcopy:
+    if "deepcopy" in names and DeltaGenerator.__deepcopy__ is not _dg_deepcopy:
         DeltaGenerator.__deepcopy__ = _dg_deepcopy
     # Streamlit's element modules import the function by name: replace it where they hold it.
-    for name, module in list(sys.modules.items()):
+    for name, module in list(sys.modules.items()) if "clean_text" in names else ():
         if name.startswith("streamlit.") and getattr(module, "clean_text", None) is _original_clean_text:
             module.clean_text = _clean_text
 

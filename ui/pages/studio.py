@@ -23,8 +23,8 @@ TABS = {
 def render() -> None:
     # A page's first run leaves the sidebar out; the browser asks for the next run once the canvas is
     # laid out. It renders everything it is sent before the canvas's own script runs, and the sidebar's
-    # ~25 settings widgets were most of that (canvas ready after 4.4-7.1 s with them, 2.7-3.9 s
-    # without, at the same load). On a phone the sidebar is closed anyway. Not under AppTest: no
+    # settings widgets are most of that, so the canvas is ready sooner without them. On a phone the
+    # sidebar is closed anyway. Not under AppTest: no
     # browser there, and its tests drive the sidebar from the first run.
     later = not st.session_state.get("page_shown") and state.served()
     layout.page(layout.presenter(), await_canvas=later)
