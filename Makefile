@@ -57,6 +57,11 @@ test-fast: $(VENV)/.dev
 bench: $(VENV)/.dev data
 	$(PY) -m bench
 
+# docs/performance.md from the quick benchmarks (a few minutes; the long ones are listed there).
+.PHONY: performance
+performance: $(VENV)/.dev data
+	$(PY) -m bench.report
+
 lint: $(VENV)/.dev
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
 
