@@ -34,7 +34,7 @@ class Bench:
 
 QUICK = [
     Bench("speed", "Training speed: the tutorials' loop against `fit()`, same settings"),
-    Bench("accuracy", "The recommended preset's accuracy and time, and what each framing step is worth"),
+    Bench("accuracy", "The recommended preset's accuracy and training time, and the shipped model on drawings"),
     Bench("prep", "Framing all 70,000 MNIST digits"),
     Bench("latency", "A stroke's own work: strokes to pixels, framing and the forward pass"),
     Bench("hands", "The shipped model on other hands"),
@@ -186,7 +186,6 @@ def main(argv: list[str] | None = None) -> int:
     where, sha = machine(), commit()
     results = []
     for bench in [known[n] for n in args.names] or QUICK:
-        print(f"\n== {bench.name} ==", flush=True)
         results.append((bench, *run(bench)))
     args.out.write_text(render(results, where, sha))
     print(f"\nwrote {args.out}")
