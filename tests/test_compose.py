@@ -1,4 +1,4 @@
-"""The Docker Compose example's nginx configuration (README), rendered by
+"""The Docker Compose example's nginx configuration (docs/deploy.md), rendered by
 `python -m deploy.cluster compose-nginx`, passes `nginx -t` the way the nginx image runs it: with
 its prefix in a folder that has no tmp/ in it (no Docker here, so the app services are 127.0.0.1).
 deploy/nginx.conf as make cluster fills it fails there: its temp paths are relative to a prefix in
@@ -35,8 +35,8 @@ def test_the_compose_nginx_conf_passes_nginx_t_in_a_bare_prefix(tmp_path):
     assert run.returncode == 0, run.stderr
 
 
-def test_the_readme_compose_example_uses_the_rendered_conf():
-    readme = (ROOT / "README.md").read_text()
+def test_the_deploy_guide_compose_example_uses_the_rendered_conf():
+    readme = (ROOT / "docs" / "deploy.md").read_text()
     block = readme.split("# docker-compose.yml", 1)[1].split("```", 1)[0]
     assert "python -m deploy.cluster compose-nginx > nginx.compose.conf" in readme
     assert "./nginx.compose.conf:/etc/nginx/nginx.conf:ro" in block
