@@ -4,7 +4,7 @@ A store that fails (read-only, disk full, a database restarting) keeps nothing b
 run: epochs that could not be written are kept and written with the next one, and the final
 status, metrics and model go in one transaction, retried a bounded number of times. If that
 still fails, the run's heartbeat stops, so others mark it interrupted instead of it staying
-"running" forever; the problem is kept in ``error`` for the UI.
+marked running forever; the problem is kept in ``error`` for the UI.
 """
 
 from __future__ import annotations
