@@ -11,6 +11,7 @@ import time
 import numpy as np
 import streamlit as st
 from PIL import Image
+from streamlit.delta_generator import DeltaGenerator
 
 import model
 import store
@@ -60,7 +61,7 @@ def _set_choice() -> None:
         try:
             runs.set_shares(st.session_state.owner, bool(st.session_state.share_drawings))
         except store.StoreError as exc:
-            st.session_state.teach_note = f"Your choice could not be saved: {text.message(exc)}"
+            _say(f"Your choice could not be saved: {text.message(exc)}")
 
 
 def _teach(label: int | None) -> None:
@@ -71,17 +72,17 @@ def _teach(label: int | None) -> None:
     if label is None or image is None or runs is None:
         return
     if not ss.get("share_drawings", True):
-        ss.teach_note = "Not kept: you turned sharing off, so nothing of your drawings leaves this page."
+        _say("Not kept: you turned sharing off, so nothing of your drawings leaves this page.")
         return
     if limits.allow(ss, "teach"):
-        ss.teach_note = "That is a lot of labels in a short time: wait a little, then try again."
+        _say("That is a lot of labels in a short time: wait a little, then try again.")
         return
     try:
         why = limits.person_waits("teach", lambda since: runs.drawings_added(ss.owner, since))
     except store.StoreError:
         why = None  # add_drawing below says what is wrong with the store
     if why and not access.is_presenter():
-        ss.teach_note = f"Not kept: {why}"
+        _say(f"Not kept: {why}")
         return
     png, framed = drawing_png(image), room.framed_bytes(image)
     if framed is None:
@@ -89,7 +90,7 @@ def _teach(label: int | None) -> None:
     key = hashlib.sha256(png).hexdigest()
     taught = ss.setdefault("taught", {})
     if taught.get(key, (None, None))[1] == int(label):  # clicked again: it is kept already, as this
-        ss.teach_note = f"Already kept for the room as a {int(label)}."
+        _say(f"Already kept for the room as a {int(label)}.")
         return
     try:
         if key in taught:  # the same drawing again: its label is corrected, not counted twice
@@ -99,20 +100,45 @@ def _teach(label: int | None) -> None:
                 pass  # the presenter removed it meanwhile
         kept = runs.add_drawing(ss.owner, int(label), png, framed)
     except (store.StoreError, store.Refused) as exc:
-        ss.teach_note = f"Not kept: {text.message(exc)}"
+        _say(f"Not kept: {text.message(exc)}")
         return
     if kept is None:
-        ss.teach_note = "Not kept: the presenter has turned sharing off for the room."
+        _say("Not kept: the presenter has turned sharing off for the room.")
         return
     taught[key] = (kept, int(label))
     room.feed().invalidate()
-    ss.teach_note = f"Thank you: kept for the room as a {int(label)}."
+    _say(f"Thank you: kept for the room as a {int(label)}.")
 
 
 def remember(image, predicted: int | None) -> None:
     """The drawing (or photo) whose answer is on screen now, and that answer: what Right and the
     pills label. Each stroke sets them; the teach row itself is not rebuilt by a stroke."""
-    st.session_state.teach_image, st.session_state.teach_predicted = image, predicted
+    ss = st.session_state
+    ss.teach_image, ss.teach_predicted, ss.teach_for = image, predicted, _identity(image)
+
+
+def _identity(image) -> bytes | None:
+    """What tells one drawing from another (a digest of its pixels or bytes; None: no drawing)."""
+    if image is None:
+        return None
+    data = image if isinstance(image, bytes) else np.ascontiguousarray(image).tobytes()
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _say(note: str) -> None:
+    """The teach row's answer to a click, for the drawing on screen now: a new stroke, Clear or
+    Undo makes another drawing, and the note goes with the drawing it was about."""
+    st.session_state.teach_note = (note, st.session_state.get("teach_for"))
+
+
+def show_note(slot) -> None:
+    """Write the teach note into ``slot`` if it is about the drawing on screen, else empty it
+    (every stroke: the fragment that draws the answer writes into its slots on every run)."""
+    note = st.session_state.get("teach_note")
+    if note is not None and note[1] is not None and note[1] == st.session_state.get("teach_for"):
+        slot.caption(note[0])
+    else:
+        slot.empty()
 
 
 _LATEST: dict[str, tuple[float, bool | None]] = {}  # store URL -> (when read, the room's switch)
@@ -133,13 +159,14 @@ def stale() -> bool:
     return (sharing is False) != room_off
 
 
-def render() -> None:
+def render() -> DeltaGenerator:
     """The teach row under the answer: Right, or Wrong, it is a ... (built once per rerun of the
-    Draw tab, not per stroke; the page hides it while there is no answer)."""
+    Draw tab, not per stroke; the page hides it while there is no answer). Returns the place of its
+    note, which each stroke rewrites (``show_note``)."""
     ss = st.session_state
     runs = state.store_or_none()
     if runs is None:
-        return
+        return st.container()
     _init_choice(runs)
     room_off, mine_off = _room_sharing(runs.url) is False, not ss.share_drawings
     ss._teach_shown = (runs.url, room_off)
@@ -162,13 +189,12 @@ def render() -> None:
                 disabled=off,
                 help="Tell the model what it should have read: the drawing joins the room's dataset with that label.",
             )
-        note = ss.pop("teach_note", None)
-        if note:
-            st.caption(note)
-        elif room_off:
+        note = st.container()
+        if room_off:
             st.caption("The presenter has turned sharing off: labels are not kept.")
         elif mine_off:
             st.caption("You turned sharing off (sidebar): nothing of your drawings is kept.")
+    return note
 
 
 def share_toggle() -> None:
