@@ -320,6 +320,21 @@ def test_a_browser_that_becomes_the_presenters_leaves_the_people_online(app, mon
     assert p.session_state["is_presenter"] and owner not in {x["id"] for x in the_store().online()}
 
 
+def test_the_presenters_other_tabs_are_not_participants(app, monkeypatch):
+    monkeypatch.setenv("DIGIT_STUDIO_PRESENTER_PASSCODE", "correct horse")
+    p = app()
+    owner = p.session_state["owner"]
+    p.text_input(key="presenter_passcode").set_value("correct horse")
+    next(x for x in p.button if x.label == "Unlock presenter mode").click().run()
+    second = app(owner=owner)  # the same browser (its identity cookie), another tab, not unlocked
+    assert not second.session_state["is_presenter"]
+    assert owner not in {x["id"] for x in the_store().online()}
+    assert not any(c.value.startswith("Guest") for c in app(board=True).caption if "In the room" in c.value)
+    next(x for x in p.button if x.label == "Leave presenter mode").click().run()
+    app(owner=owner)  # the browser left presenter mode: its tabs are participants again
+    assert owner in {x["id"] for x in the_store().online()}
+
+
 def test_the_board_shows_the_epoch_a_stopped_run_reached_not_its_setting(app):
     from train.loop import EpochMetrics
 

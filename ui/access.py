@@ -136,10 +136,18 @@ def _note_seen() -> None:
     if runs is None or time.time() - ss.seen_at < SEEN_EVERY / 2:
         return
     try:
+        if passcode() and runs.setting(_presenter_key(ss.owner)):
+            ss.seen_at = time.time()
+            return  # another tab of the presenter's browser: not one of the participants either
         runs.seen(ss.owner, anonymous_label(ss.owner))
         ss.seen_at = time.time()
     except store.StoreError:
         pass  # the Runs tab says what is wrong with the store
+
+
+def _presenter_key(owner: str) -> str:
+    """The room setting that marks ``owner``'s browser as the presenter's (set when it unlocks)."""
+    return f"presenter_browser:{owner}"
 
 
 def actor() -> store.Actor:
@@ -169,6 +177,9 @@ def try_passcode(entered: str) -> tuple[bool, str]:
             for key, _ in counts.values():
                 runs.passcode_ok(key)
             runs.away(st.session_state.owner)  # the presenter runs the room: not one of "In the room"
+            st.session_state.is_presenter = True
+            # Every tab of this browser (its identity cookie) is the presenter's, not a participant.
+            runs.set_setting(_presenter_key(st.session_state.owner), "1", actor())
         st.session_state.is_presenter = True
         return True, "Presenter mode is on for this browser session."
     waits = (
@@ -197,6 +208,12 @@ def render_panel() -> None:
         if ss.is_presenter:
             st.caption("You can delete and restore any run, clear the room and empty the archive (Runs tab).")
             if st.button("Leave presenter mode", key="presenter_leave"):
+                runs = state.store_or_none()
+                if runs is not None:
+                    try:
+                        runs.set_setting(_presenter_key(ss.owner), "", actor())
+                    except store.StoreError:
+                        pass  # its other tabs stay out of "In the room" until the store is back
                 ss.is_presenter = False
                 st.rerun()
             return
