@@ -17,7 +17,6 @@ import hashlib
 import json
 import re
 import time
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from common import text
 from common.splits import TEST, TRAIN
 from store.schema import drawings, epochs, meta, participants
 
@@ -63,78 +63,9 @@ class Drawing:
         return actor.presenter or self.owner == actor.owner
 
 
-ZWJ = "\u200d"  # the zero-width joiner: 👩 + ZWJ + 🔬 is one emoji, 👩‍🔬
-
-
-def _pictograph(ch: str) -> bool:
-    """An emoji a joiner may join (the symbol planes and the older dingbat blocks)."""
-    cp = ord(ch)
-    return unicodedata.category(ch) == "So" and (cp >= 0x1F000 or 0x2600 <= cp <= 0x27BF or 0x2B00 <= cp <= 0x2BFF)
-
-
-def _emoji_tail(ch: str) -> bool:
-    """What may follow an emoji inside one: the emoji presentation selector, a skin tone."""
-    return ch in "\ufe0e\ufe0f" or 0x1F3FB <= ord(ch) <= 0x1F3FF
-
-
-def joins_emoji(text: str, i: int) -> bool:
-    """``text[i]`` is a zero-width joiner between two emoji (a family, a job, a flag with a rainbow):
-    kept, where every other format character is dropped (it is invisible: in a name it hides)."""
-    if text[i] != ZWJ or i + 1 >= len(text) or not _pictograph(text[i + 1]):
-        return False
-    j = i - 1
-    while j >= 0 and _emoji_tail(text[j]):
-        j -= 1
-    return j >= 0 and _pictograph(text[j])
-
-
-def cut(text: str, limit: int | None) -> str:
-    """``text[:limit]``, moved back to where a character starts as a person sees it: never an emoji
-    torn from its joiner, selector or skin tone, a flag's half, or a letter from its accent."""
-    if limit is None or len(text) <= limit:
-        return text
-    end = max(limit, 0)
-    while end > 0 and (
-        text[end] == ZWJ
-        or text[end - 1] == ZWJ
-        or _emoji_tail(text[end])
-        or unicodedata.category(text[end]) in ("Mn", "Me", "Mc")
-    ):
-        end -= 1
-    flags = 0  # regional indicators pair up into flags: an odd run before the cut ends in a half
-    while end - flags > 0 and 0x1F1E6 <= ord(text[end - flags - 1]) <= 0x1F1FF:
-        flags += 1
-    if flags % 2 and 0x1F1E6 <= ord(text[end]) <= 0x1F1FF:
-        end -= 1
-    return text[:end]
-
-
 def clean_nickname(name, limit: int | None = NICK_MAX) -> str:
-    """A nickname as stored: printable characters only (and the joiners inside emoji), whitespace
-    runs made one space, trimmed, at most ``limit`` long, cut where a character starts (the same
-    rules as run names and ui/text.clean; None: not cut)."""
-    name = str(name)
-    kept = "".join(ch if ch.isprintable() or joins_emoji(name, i) else " " for i, ch in enumerate(name))
-    return cut(" ".join(kept.split()), limit).strip()
-
-
-# Cyrillic and Greek letters that look like Latin ones on a projector (after case-folding). A
-# capital I and a small l look alike too, but "ALICE" has an I and "Ella" is not "Elia": not mapped.
-_LOOKALIKE = str.maketrans(
-    {
-        **dict(zip("авеёкмнорстухіјѕԁӏԛԝ", "abeekmhopctyxijsdlqw", strict=True)),
-        **dict(zip("αβεικνορτυχζ", "abeiknoptuxz", strict=True)),
-    }
-)
-
-
-def nick_key(name: str) -> str:
-    """What makes two nicknames the same: how they look. Compatibility-normalised, accents
-    dropped, case-folded, Cyrillic and Greek look-alikes made Latin, spaces and punctuation dropped
-    ("Alice", "ALICE", "Ａｌｉｃｅ", "al ice", "Alíce", "Alice!" and "Аlice" with a Cyrillic А are
-    one name, and "Presenter." is the presenter's)."""
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
-    return "".join(ch for ch in text.casefold().translate(_LOOKALIKE) if unicodedata.category(ch)[0] not in "PZC")
+    """A nickname as stored: ``common.text.one_line`` at most ``limit`` long (None: not cut)."""
+    return text.one_line(name, limit)
 
 
 def split_of(framed: bytes) -> str:
@@ -166,7 +97,7 @@ class RoomMethods:
         was seen in the last NICK_HOLD seconds (a name left longer is given to whoever asks).
         """
         nickname = clean_nickname(name)
-        key = nick_key(nickname)
+        key = text.name_key(nickname)
         if name and not key:
             raise Refused("a nickname needs at least one letter or digit")
         if key and (key in _RESERVED or re.fullmatch(r"guest[0-9a-f]{4}", key)):  # "Guestina" is a name
@@ -209,7 +140,7 @@ class RoomMethods:
         name = self.nickname(owner)
         if not name:
             return None
-        blocked = sorted(self._blocked() | {nick_key(name)})
+        blocked = sorted(self._blocked() | {text.name_key(name)})
         self.set_setting("blocked_names", json.dumps(blocked), actor)  # refuses anyone but the presenter
         with self._tx() as conn:
             conn.execute(update(participants).where(participants.c.id == owner).values(nickname=None, nick_key=None))

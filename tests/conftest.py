@@ -38,7 +38,7 @@ def synthetic_mnist(n_train: int = 600, n_test: int = 200, seed: int = 0) -> Mni
 
 
 def shown(markdown: str) -> str:
-    """What a reader sees of Markdown made from user text (ui/text.md): escapes and breaks removed."""
+    """What a reader sees of Markdown made from user text (common/text.md): escapes and breaks removed."""
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u200b", "")
 
 

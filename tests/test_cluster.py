@@ -178,7 +178,7 @@ def test_the_board_tells_the_room_to_join_through_nginx(cluster, browser):
     board.get_by_role("heading", name="Join").wait_for(timeout=90_000)
     address = board.locator(".st-key-join_address")
     address.wait_for(timeout=30_000)
-    shown_url = address.inner_text().replace("\u200b", "").strip()  # ui/text.py keeps it from becoming a link
+    shown_url = address.inner_text().replace("\u200b", "").strip()  # common/text.py keeps it from becoming a link
     assert re.fullmatch(rf"http://[\d.]+:{nginx_port}/", shown_url), shown_url
     board.context.close()
 

@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 import model
 import train.__main__ as cli
+from common import text
 from common.status import Status
 from model import CheckpointError
 from model.checkpoint import MAX_CURVE_POINTS, MAX_HEADER, curves
@@ -34,7 +35,7 @@ from train.config import MAX_STEPS, PRESETS, config_from_strings, parse_number
 from train.job import TrainingJob, TrainingSlots
 from train.loop import EpochMetrics, run_metadata
 from train.run import MAX_STORED_LOSSES
-from ui import limits, state, text
+from ui import limits, state
 from ui.widgets import canvas, plots
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -76,6 +77,7 @@ def test_user_text_reads_as_typed_but_nothing_in_it_is_live(case):
         ("x" * 77 + "👨\u200d👩\u200d👧", "x" * 77 + "…"),
         ("x" * 78 + "🇫🇷🇫🇷", "x" * 78 + "…"),
         ("x" * 78 + "e\u0301yy", "x" * 78 + "…"),
+        ("x" * 77 + "क्षa", "x" * 77 + "…"),
     ],
     ids=[
         "newlines and tabs",
@@ -89,6 +91,7 @@ def test_user_text_reads_as_typed_but_nothing_in_it_is_live(case):
         "too long, the cut inside a joined emoji",
         "too long, the cut inside a flag",
         "too long, the cut between a letter and its accent",
+        "too long, the cut inside a Devanagari conjunct",
     ],
 )
 def test_control_characters_are_removed_and_length_is_limited(raw, expected):
@@ -174,7 +177,7 @@ def test_a_run_name_and_a_link_note_reach_markdown_only_escaped(app):
         assert not any(raw in s for raw in (name, note, "[a](http", "[note](http") for s in sources), tab
         seen |= {raw for raw in (name, note) for s in sources if raw in shown(s)}
     assert seen == {name, note}  # both are on the page, reading as typed
-    assert text.md(name) in " ".join(markdown_sources(at))  # the leaderboard: escaped by ui/text.py
+    assert text.md(name) in " ".join(markdown_sources(at))  # the leaderboard: escaped by common/text.py
 
 
 # --- 2. model files from anyone -------------------------------------------------------------

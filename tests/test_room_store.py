@@ -58,6 +58,7 @@ def test_nicknames_are_plain_short_unique_without_case_and_changeable(s):
         ("A" * 22 + "👨\u200d👩\u200d👧", "A" * 22),  # cut at NICK_MAX: the family whole or not at all
         ("A" * 23 + "🇫🇷", "A" * 23),  # not half a flag
         ("A" * 23 + "e\u0301", "A" * 23),  # not an e without its accent
+        ("A" * 22 + "क्ष", "A" * 22),  # not a Devanagari conjunct's first half, with its virama dangling
         ("Al\u200dice", "Al ice"),  # a joiner between letters hides: it is no emoji's
         ("Bo \u200d👩\u200d", "Bo 👩"),  # joiners with an emoji on one side only
     ],

@@ -19,10 +19,11 @@ import streamlit as st
 
 import model
 import store
+from common import text
 from common.status import Status
 from store import Run
 from train.roomeval import RoomScorer, Score
-from ui import access, state, text
+from ui import access, state
 
 REFRESH = 2.0  # seconds: how often the board redraws, and the age of the data it shows at most
 JOIN_ENV = "DIGIT_STUDIO_JOIN_URL"

@@ -21,11 +21,11 @@ import torch
 
 import model
 import store
+from common import text
 from common.status import Status
 from train import DataUnavailable, EpochMetrics, Mnist, fused, load_mnist
 from train.data import is_provisioned, provision, release_memory
 from train.job import TrainingJob, TrainingSlots
-from ui import text
 from ui.widgets import figures, plots
 
 SHIPPED = "shipped"
@@ -297,7 +297,7 @@ def cached_png(entry: ModelEntry, name: str, build) -> bytes:
 
 
 def plain(value, limit: int = text.MAX_LEN) -> str:
-    """User-supplied text (a run name, a file name) shown literally in Markdown: see ui/text.py."""
+    """User-supplied text (a run name, a file name) shown literally in Markdown: see common/text.py."""
     return text.md(value, limit)
 
 

@@ -13,9 +13,10 @@ import time
 import streamlit as st
 
 import store
+from common import text
 from common.status import Status
 from store import dataset
-from ui import access, pages, room, state, text
+from ui import access, pages, room, state
 from ui.widgets import layout, plots
 
 _CSS = """

@@ -8,6 +8,7 @@ from functools import partial
 import streamlit as st
 
 import store
+from common import text
 from common.status import Status
 from model import FRAMINGS, KINDS
 from model.checkpoint import downsample
@@ -15,7 +16,7 @@ from store import Recorder
 from train import OPTIMIZERS, PRESETS, TrainConfig
 from train.config import config_from_strings, config_to_strings, quoted
 from train.job import TrainingJob
-from ui import access, limits, state, text
+from ui import access, limits, state
 from ui.tabs import training
 from ui.widgets.plots import GREEN, GREY, line_spec
 

@@ -9,9 +9,10 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 import model
+from common import text
 from model.digitness import MESSAGES as NOT_A_DIGIT
 from model.preprocess import PROBLEMS, ink_problem
-from ui import state, text
+from ui import state
 from ui.tabs import photo as photo_view
 from ui.tabs import teach
 from ui.widgets import canvas, inline, layout

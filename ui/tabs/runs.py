@@ -12,10 +12,11 @@ import streamlit as st
 
 import model
 import store
+from common import text
 from common.status import Status
 from store import Run, Store
 from train.loop import EpochMetrics
-from ui import access, room, state, text
+from ui import access, room, state
 from ui.tabs import takehome
 from ui.widgets import plots
 

@@ -15,7 +15,8 @@ from streamlit.delta_generator import DeltaGenerator
 
 import model
 import store
-from ui import access, limits, room, state, text
+from common import text
+from ui import access, limits, room, state
 
 SIDE = 280  # the stored drawing's longer side at most: the canvas's own size
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import room, state, text
+from common import text
+from ui import room, state
 from ui.widgets import plots
 
 TUTORIAL_SECONDS = 11 * 60  # the tutorial's 50 epochs, timed on this 2-core CPU

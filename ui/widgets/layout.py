@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import text
+from common import text
 from ui.widgets import inline
 from ui.widgets.cookies import set_cookie
 

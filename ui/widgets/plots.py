@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 from matplotlib import colormaps  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from ui.text import chart  # noqa: E402
+from common.text import chart  # noqa: E402
 
 BLUE, ORANGE, GREY, GREEN, RED = "#1f6feb", "#e8590c", "#8c959f", "#2da44e", "#cf222e"
 STYLE = {
