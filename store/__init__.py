@@ -1,6 +1,8 @@
 """The store: every run, its curves and model, and the room's people and drawings, behind one
 interface, in SQLite (default) or PostgreSQL (``DIGIT_STUDIO_DB=postgresql://...``)."""
 
+from common.errors import StoreError
+from store.database import CLI, DB_ENV, Actor, NotFound, PermissionDenied, default_url
 from store.recorder import Recorder
 from store.room import (
     FRAMED_WITH,
@@ -15,21 +17,9 @@ from store.room import (
     clean_nickname,
     split_of,
 )
+from store.runs import NAME_MAX, Run, clean_name, run_label
 from store.schema import PRESENTER, SCHEMA_VERSION
-from store.store import (
-    CLI,
-    DB_ENV,
-    NAME_MAX,
-    Actor,
-    NotFound,
-    PermissionDenied,
-    Run,
-    Store,
-    StoreError,
-    clean_name,
-    default_url,
-    run_label,
-)
+from store.store import Store
 
 __all__ = [
     "CLI",

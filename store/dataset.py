@@ -15,7 +15,8 @@ import zipfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from store.room import TEST, TRAIN, Drawing
+from common.splits import TEST, TRAIN
+from store.room import Drawing
 
 IDX_FILES = {  # MNIST's own names: the room's test half is "t10k", as in MNIST
     TRAIN: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import time
 
+from common.errors import StoreError
 from common.status import Status
 from store.schema import PRESENTER
-from store.store import Store, StoreError
+from store.store import Store
 
 FINISH_TRIES = 4  # over about 6 s: a database restart usually fits
 

@@ -1,10 +1,10 @@
-"""The room in the store: nicknames, the room's labelled drawings, and the presenter's settings.
+"""The room in the store: its people's nicknames, its labelled drawings, its timed rounds and the
+presenter's settings.
 
-Mixed into ``Store`` (store/store.py), so every caller (the UI, the board, training with the
-room's drawings, exports) goes through the same checks: a nickname is plain text, short and
-unique in the room; a drawing is kept only while the presenter has sharing on and its owner has
-not turned it off; only its owner or the presenter may delete or restore it; only the presenter
-changes the room's settings.
+Every caller (the UI, the board, training with the room's drawings, exports) goes through the
+same checks: a nickname is plain text, short and unique in the room; a drawing is kept only while
+the presenter has sharing on and its owner has not turned it off; only its owner or the presenter
+may delete or restore it; only the presenter changes the room's settings.
 
 Each drawing is put in the room's *test* or *training* half by a hash of its framed pixels: the
 same drawing always lands in the same half (a drawing sent twice can never be in both), and the
@@ -17,16 +17,17 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from common import text
 from common.splits import TEST, TRAIN
-from store.schema import drawings, epochs, meta, participants
+from store.database import Actor, Database, NotFound, PermissionDenied, presenter_only
+from store.schema import PRESENTER, drawings, meta, participants
 
 NICK_MAX = 24  # characters: fits a leaderboard column on a projector
 # A nickname is held for its owner this long after their browser was last seen, then anyone may
@@ -73,21 +74,13 @@ def split_of(framed: bytes) -> str:
     return TEST if hashlib.sha256(b"digit-studio-room:" + bytes(framed)).digest()[0] < 128 else TRAIN
 
 
-class RoomMethods:
-    """The room's part of ``Store`` (it provides ``_tx``, ``_retry`` and ``setting``)."""
+class Room:
+    """The room's people, drawings, rounds and settings in ``db``."""
 
-    # -- nicknames ---------------------------------------------------------------------------
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
-    def drawings_added(self, owner: str, since: float = 0.0) -> int:
-        """How many drawings ``owner`` kept for the room at or after ``since`` (unix seconds)."""
-        with self._tx(write=False) as conn:
-            return int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(drawings)
-                    .where(drawings.c.owner == owner, drawings.c.created >= since)
-                ).scalar()
-            )
+    # -- people: nicknames -------------------------------------------------------------------
 
     def set_nickname(self, owner: str, name: str, label: str = "") -> str:
         """Give a participant a nickname (``''`` removes it); returns it as stored.
@@ -107,7 +100,7 @@ class RoomMethods:
         now = time.time()
         values = {"nickname": nickname or None, "nick_key": key or None, "last_seen": now}
         try:
-            with self._tx() as conn:
+            with self.db.tx() as conn:
                 if key:  # someone gone for longer than NICK_HOLD lets the name go
                     conn.execute(
                         update(participants)
@@ -126,7 +119,7 @@ class RoomMethods:
 
     def nicknamed(self) -> list[tuple[str, str]]:
         """Every participant with a nickname: (id, nickname), most recently seen first."""
-        with self._tx(write=False) as conn:
+        with self.db.tx(write=False) as conn:
             rows = conn.execute(
                 select(participants.c.id, participants.c.nickname)
                 .where(participants.c.nickname.is_not(None))
@@ -142,7 +135,7 @@ class RoomMethods:
             return None
         blocked = sorted(self._blocked() | {text.name_key(name)})
         self.set_setting("blocked_names", json.dumps(blocked), actor)  # refuses anyone but the presenter
-        with self._tx() as conn:
+        with self.db.tx() as conn:
             conn.execute(update(participants).where(participants.c.id == owner).values(nickname=None, nick_key=None))
         return name
 
@@ -154,10 +147,35 @@ class RoomMethods:
         return {k for k in found if isinstance(k, str)} if isinstance(found, list) else set()
 
     def nickname(self, owner: str) -> str | None:
-        with self._tx(write=False) as conn:
+        with self.db.tx(write=False) as conn:
             return conn.execute(select(participants.c.nickname).where(participants.c.id == owner)).scalar()
 
+    def names(self, owners: Iterable[str]) -> dict[str, str]:
+        """What to call each owner: the nickname, else the anonymous label (the presenter: 'presenter')."""
+        ids = sorted(set(owners) - {PRESENTER})
+        out = {PRESENTER: "presenter"}
+        if ids:
+            with self.db.tx(write=False) as conn:
+                for r in conn.execute(
+                    select(participants.c.id, participants.c.label, participants.c.nickname).where(
+                        participants.c.id.in_(ids)
+                    )
+                ):
+                    out[r.id] = r.nickname or r.label
+        return out
+
     # -- the room's settings (``meta`` rows ``room.*``) --------------------------------------
+
+    def setting(self, key: str, default: str = "") -> str:
+        with self.db.tx(write=False) as conn:
+            value = conn.execute(select(meta.c.value).where(meta.c.key == f"room.{key}")).scalar()
+        return default if value is None else value
+
+    def set_setting(self, key: str, value: str, actor: Actor) -> None:
+        presenter_only(actor, "change the room's settings")
+        with self.db.tx() as conn:
+            if not conn.execute(update(meta).where(meta.c.key == f"room.{key}").values(value=value)).rowcount:
+                conn.execute(insert(meta).values(key=f"room.{key}", value=value))
 
     def sharing(self) -> bool:
         """Whether the room collects labelled drawings (the presenter's switch; on by default)."""
@@ -168,12 +186,12 @@ class RoomMethods:
 
     def shares(self, owner: str) -> bool:
         """Whether this participant lets the room keep their drawings (their own switch; on by default)."""
-        with self._tx(write=False) as conn:
+        with self.db.tx(write=False) as conn:
             return conn.execute(select(meta.c.value).where(meta.c.key == _optout(owner))).scalar() is None
 
     def set_shares(self, owner: str, on: bool) -> None:
         """A participant's own choice (anyone may make it, for themselves only)."""
-        with self._tx() as conn:
+        with self.db.tx() as conn:
             exists = conn.execute(select(meta.c.key).where(meta.c.key == _optout(owner))).first() is not None
             if on and exists:
                 conn.execute(meta.delete().where(meta.c.key == _optout(owner)))
@@ -228,24 +246,18 @@ class RoomMethods:
             found["ends"] = time.time()
             self.set_setting("round", json.dumps(found), actor)
 
-    def latest_epochs(self, run_ids) -> dict[int, tuple[int, float]]:
-        """The last recorded epoch of each run and its test accuracy: {run_id: (epoch, accuracy)}."""
-        ids = [int(i) for i in run_ids]
-        if not ids:
-            return {}
-        last = (
-            select(epochs.c.run_id, func.max(epochs.c.epoch).label("epoch"))
-            .where(epochs.c.run_id.in_(ids))
-            .group_by(epochs.c.run_id)
-            .subquery()
-        )
-        q = select(epochs.c.run_id, epochs.c.epoch, epochs.c.test_accuracy).join(
-            last, (epochs.c.run_id == last.c.run_id) & (epochs.c.epoch == last.c.epoch)
-        )
-        with self._tx(write=False) as conn:
-            return {int(r.run_id): (int(r.epoch), float(r.test_accuracy)) for r in conn.execute(q)}
-
     # -- drawings ----------------------------------------------------------------------------
+
+    def drawings_added(self, owner: str, since: float = 0.0) -> int:
+        """How many drawings ``owner`` kept for the room at or after ``since`` (unix seconds)."""
+        with self.db.tx(write=False) as conn:
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(drawings)
+                    .where(drawings.c.owner == owner, drawings.c.created >= since)
+                ).scalar()
+            )
 
     def add_drawing(self, owner: str, label: int, png: bytes, framed: bytes) -> int | None:
         """Keep a labelled drawing for the room; returns its id, or None when it is not kept
@@ -260,7 +272,7 @@ class RoomMethods:
             raise Refused("a framed drawing is 28x28 bytes")
 
         def go():
-            with self._tx() as conn:
+            with self.db.tx() as conn:
                 if not self._room_takes(conn, owner):
                     return None
                 return conn.execute(
@@ -269,7 +281,7 @@ class RoomMethods:
                     )
                 ).inserted_primary_key[0]
 
-        found = self._retry(go)
+        found = self.db.retry(go)
         return None if found is None else int(found)
 
     def _room_takes(self, conn: Connection, owner: str) -> bool:
@@ -308,23 +320,21 @@ class RoomMethods:
         q = q.order_by(drawings.c.id.desc() if newest_first else drawings.c.id)
         if limit is not None:
             q = q.limit(int(limit))
-        with self._tx(write=False) as conn:
+        with self.db.tx(write=False) as conn:
             return [_drawing(r, with_png) for r in conn.execute(q)]
 
     def drawing_png(self, drawing_id: int) -> bytes:
-        with self._tx(write=False) as conn:
+        with self.db.tx(write=False) as conn:
             png = conn.execute(
                 select(drawings.c.png).where(drawings.c.id == int(drawing_id), drawings.c.deleted.is_(None))
             ).scalar()
         if png is None:
-            from store.store import NotFound
-
             raise NotFound(f"drawing #{int(drawing_id)} is not there any more")
         return bytes(png)
 
     def drawing_counts(self) -> dict[str, int]:
         """How many live drawings each half has: {'test': n, 'train': m}."""
-        with self._tx(write=False) as conn:
+        with self.db.tx(write=False) as conn:
             rows = conn.execute(
                 select(drawings.c.split, func.count()).where(drawings.c.deleted.is_(None)).group_by(drawings.c.split)
             ).all()
@@ -334,7 +344,7 @@ class RoomMethods:
         """Changes whenever the set of live drawings changes (a drawing added, deleted, restored,
         the room cleared): a key for results computed from them, such as room accuracy."""
         d = drawings.c
-        with self._tx(write=False) as conn:
+        with self.db.tx(write=False) as conn:
             row = conn.execute(
                 select(func.count(d.id), func.count(d.deleted), func.max(d.id), func.max(d.deleted))
             ).one()
@@ -342,7 +352,7 @@ class RoomMethods:
 
     def delete_drawing(self, drawing_id: int, actor) -> None:
         """Archive a drawing (soft delete): its owner or the presenter may, and may restore it."""
-        with self._tx() as conn:
+        with self.db.tx() as conn:
             self._may_change_drawing(conn, drawing_id, actor, archived=False)
             conn.execute(
                 update(drawings)
@@ -351,13 +361,11 @@ class RoomMethods:
             )
 
     def restore_drawing(self, drawing_id: int, actor) -> None:
-        with self._tx() as conn:
+        with self.db.tx() as conn:
             self._may_change_drawing(conn, drawing_id, actor, archived=True)
             conn.execute(update(drawings).where(drawings.c.id == int(drawing_id)).values(deleted=None, deleted_by=None))
 
     def _may_change_drawing(self, conn: Connection, drawing_id: int, actor, archived: bool) -> None:
-        from store.store import NotFound, PermissionDenied
-
         row = conn.execute(select(drawings.c.owner, drawings.c.deleted).where(drawings.c.id == int(drawing_id))).first()
         if row is None or (row.deleted is not None) != archived:
             raise NotFound(f"drawing #{int(drawing_id)} is not there any more")
@@ -375,6 +383,14 @@ class RoomMethods:
             if len(found) < batch:
                 return
             since = found[-1].id
+
+    # -- the whole room's drawings, inside the caller's transaction (``Store.clear_room``) ----
+
+    def archive_drawings(self, conn: Connection, by: str) -> None:
+        conn.execute(update(drawings).where(drawings.c.deleted.is_(None)).values(deleted=time.time(), deleted_by=by))
+
+    def delete_archived_drawings(self, conn: Connection) -> None:
+        conn.execute(delete(drawings).where(drawings.c.deleted.is_not(None)))
 
 
 def as_arrays(found: list[Drawing]):

@@ -324,7 +324,7 @@ def test_a_run_whose_finish_cannot_be_written_does_not_stay_running(tmp_path, mo
     monkeypatch.setattr(recorder_module, "FINISH_TRIES", 1)
     rec.finish("finished", epochs=[epoch(1)])
     assert "could not be written" in rec.error
-    time.sleep(1.2 + store.store.HEARTBEAT_EVERY)  # its heartbeat has stopped: after the grace period...
+    time.sleep(1.2 + store.runs.HEARTBEAT_EVERY)  # its heartbeat has stopped: after the grace period...
     s.mark_interrupted()
     assert s.run(rec.run_id).status == "interrupted"  # ...it is not left "running" forever
 
