@@ -48,6 +48,7 @@ data: $(VENV)/.runtime
 test: $(VENV)/.dev browser cluster-deps data
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 # Unit tests only: no MNIST, no browser.
@@ -63,7 +64,7 @@ performance: $(VENV)/.dev data
 	$(PY) -m bench.report
 
 lint: $(VENV)/.dev
-	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(VENV)/bin/lint-imports
 
 screenshots: $(VENV)/.dev browser data
 	$(PY) -m bench.screenshots

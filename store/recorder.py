@@ -13,6 +13,7 @@ import time
 
 from common.errors import StoreError
 from common.status import Status
+from model import to_bytes
 from store.schema import PRESENTER
 from store.store import Store
 
@@ -46,7 +47,6 @@ class Recorder:
         ``info``: more of the run's record for the store only (e.g. the room's drawings it used)."""
         if self.run_id is None:
             return
-        from model import to_bytes
 
         blob = to_bytes(net, metadata or {}) if net is not None else None
         info = {**{k: v for k, v in (metadata or {}).items() if k in ("fast_path",)}, **(info or {})}

@@ -20,6 +20,7 @@ from tqdm import tqdm
 import model
 from common.status import Status
 from store import Recorder, Store, StoreError
+from train import export
 from train.config import MAX_TIME_LIMIT, PRESETS, TrainConfig, parse_number
 from train.data import DataUnavailable, load_mnist
 from train.loop import steps_per_epoch
@@ -128,7 +129,6 @@ def check_paths(args: argparse.Namespace) -> str | None:
 
 def export_main(argv: list[str]) -> int:
     """``export RUN_ID --script PATH --notebook PATH``: a recorded run as a script and a notebook."""
-    from train import export
 
     p = _Parser(prog="python -m train export", description="Write a run's take-home script and notebook.")
     p.add_argument("run_id", type=_ascii("int"), help="the run's number (#N in the Runs tab)")

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from model.preprocess import frame_batch
 from train.styles import with_styles
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -191,7 +192,6 @@ def _frame_uint8(images: torch.Tensor, framing: str, chunk: int = 4096) -> torch
 
     ``none`` on 28x28 digits changes nothing: the images themselves are returned, not a copy.
     """
-    from model.preprocess import frame_batch
 
     if framing == "none" and images.dtype == torch.uint8 and tuple(images.shape[1:]) == (28, 28):
         return images

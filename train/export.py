@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from common.splits import TRAIN
 from train.config import TrainConfig
+from train.room import room_half
 
 TEMPLATE = Path(__file__).with_name("takehome_template.py")
 _CELL = re.compile(r"^# %%(?: \[(markdown|notebook|script)\])?\s*$")
@@ -202,9 +204,6 @@ def from_store(store, run_id: int) -> TakeHome:
         raise ExportError(f"run #{run.id} cannot be exported: {problem}")
     room = None
     if uses_room(run.config):  # exactly the training drawings it used, as its record lists them
-        from common.splits import TRAIN
-        from train.room import room_half
-
         ids = (run.info.get("room") or {}).get("train_drawings")
         if ids is None:
             raise ExportError(f"run #{run.id} has no record of the room's drawings it used (still running, or failed)")

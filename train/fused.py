@@ -25,6 +25,8 @@ from pathlib import Path
 
 import torch
 
+from train.optim import BETAS, EPS, MOMENTUM
+
 SOURCE = Path(__file__).with_name("fused.c")
 ENGINE_ENV = "DIGIT_STUDIO_ENGINE"  # "python" turns the fused loop off
 CACHE_ENV = "DIGIT_STUDIO_CACHE"
@@ -160,7 +162,6 @@ def train_steps(
 
     ``opt`` is a train.optim.Optimizer: its hyperparameters, state tensors and step count.
     """
-    from train.optim import BETAS, EPS, MOMENTUM
 
     x, is_float = _images(x)
     y, rows = y.to(torch.int64).contiguous(), rows.to(torch.int64).contiguous()

@@ -11,13 +11,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ui import state
+
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
 def main(argv: list[str]) -> int:
     from streamlit.web import cli
-
-    from ui import state
 
     state.warm_up(force=True)
     sys.argv = ["streamlit", "run", str(APP), *argv]

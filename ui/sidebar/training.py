@@ -16,6 +16,7 @@ from store import Recorder
 from train import OPTIMIZERS, PRESETS, TrainConfig
 from train.config import config_from_strings, config_to_strings, quoted
 from train.job import TrainingJob
+from train.room import with_room
 from ui import access, limits, state
 from ui.tabs import training
 from ui.widgets.plots import GREEN, GREY, line_spec
@@ -251,7 +252,6 @@ def _start(cfg: TrainConfig) -> None:
         if runs is None:
             st.warning("The room's drawings are kept in the run history, which is not available now.")
             return
-        from train.room import with_room
 
         load = lambda: with_room(data, runs, cfg)
     slots = state.training_slots()
