@@ -90,3 +90,15 @@ def test_bad_arguments_exit_non_zero_with_one_line(argv, message):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_help_gives_every_setting_its_description_and_bounds(capsys):
+    from train.config import described
+
+    with pytest.raises(SystemExit):
+        cli.parse_args(["--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps the help
+    for f, spec in described():
+        assert f"--{f.name.replace('_', '-')}" in out and spec.help in out, f.name
+    assert "(1 to 200)" in out and "(1 to 1800 seconds)" in out
+    assert "--model {softmax,tutorial-sigmoid,one-vs-rest}" in out

@@ -99,3 +99,31 @@ def test_links_start_from_a_named_preset_and_ignore_unknown_names():
     assert (cfg.model, cfg.epochs) == ("tutorial-sigmoid", 3) and notes == []
     cfg, notes = config_from_strings({"preset": "nope"})
     assert cfg == PRESETS["recommended"] and "not a preset" in notes[0]
+
+
+def test_every_field_is_described_by_a_setting():
+    from dataclasses import fields
+
+    from train.config import described
+
+    assert [f.name for f, _ in described()] == [f.name for f in fields(TrainConfig)]
+    for f, spec in described():
+        assert spec.label and len(spec.help) >= 40, f.name  # a sentence for the sidebar's (?) and --help
+        assert not spec.choices or getattr(TrainConfig(), f.name) in spec.choices, f.name
+
+
+def _bounded():
+    from train.config import described
+
+    return [(f.name, f.type, spec) for f, spec in described() if spec.lo is not None]
+
+
+@pytest.mark.parametrize("name, kind, spec", _bounded(), ids=[name for name, _, _ in _bounded()])
+def test_each_settings_bounds_are_what_validation_checks(name, kind, spec):
+    small = dict(train_subset=1000)  # so that no bound trips the cap on optimiser steps
+    for edge in (spec.lo, spec.hi):
+        assert getattr(TrainConfig(**{**small, name: edge}), name) == edge
+    step = 1 if kind == "int" else max(abs(spec.lo), 1) / 2
+    for outside in (spec.lo - step, spec.hi + step):
+        with pytest.raises(ValueError, match="must be between"):
+            TrainConfig(**{**small, name: outside})

@@ -21,25 +21,11 @@ import model
 from common.status import Status
 from store import Recorder, Store, StoreError
 from train import export
-from train.config import MAX_TIME_LIMIT, PRESETS, TrainConfig, parse_number
+from train.config import PRESETS, Setting, TrainConfig, described, kind_of, parse_number
 from train.data import DataUnavailable, load_mnist
 from train.loop import steps_per_epoch
 from train.room import with_room
 from train.run import train_run
-
-HELP = {
-    "model": "softmax | tutorial-sigmoid | one-vs-rest",
-    "optimizer": "sgd | sgd-momentum | adam",
-    "lr": "learning rate (0, 100]",
-    "batch_size": "digits per step",
-    "epochs": "passes over the data (1-200)",
-    "weight_decay": "L2 penalty",
-    "seed": "random seed",
-    "framing": "none | frame | frame+deskew",
-    "train_subset": "train on this many digits (10-60000)",
-    "time_limit": f"seconds of training before the run stops and keeps its model (1-{MAX_TIME_LIMIT:g})",
-    "room_weight": "add the room's training drawings (from the run history), each this many times (0-100)",
-}
 
 
 def _ascii(kind: str):
@@ -57,16 +43,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"python -m train: error: {message} (see --help)\n")
 
 
+def _help(spec: Setting) -> str:
+    """A flag's help: the setting's help text and its bounds (argparse reads % as a format)."""
+    bounds = spec.bounds()
+    return (f"{spec.help} ({bounds})" if bounds else spec.help).replace("%", "%%")
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = _Parser(prog="python -m train", description="Train a logistic regression on MNIST.")
     p.add_argument("--preset", choices=sorted(PRESETS), default="recommended", help="starting settings")
-    for f in fields(TrainConfig):
+    for f, spec in described(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
-        if f.type in ("bool", bool):
-            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help="augment each batch")
+        if kind_of(f) == "bool":
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=_help(spec))
         else:
-            kind = {"int": _ascii("int"), "float": _ascii("float")}.get(f.type, str)
-            p.add_argument(flag, type=kind, default=None, help=HELP.get(f.name))
+            kind = {"int": _ascii("int"), "float": _ascii("float")}.get(kind_of(f), str)
+            # choices only in the help: TrainConfig refuses a wrong one with its own message
+            metavar = "{" + ",".join(spec.choices) + "}" if spec.choices else None
+            p.add_argument(flag, type=kind, default=None, metavar=metavar, help=_help(spec))
     p.add_argument("--out", type=Path, help="write the trained model here (safetensors)")
     p.add_argument("--metrics-json", type=Path, help="write history, final accuracy and wall seconds here")
     p.add_argument("--data-dir", type=Path, help="MNIST location (default: data/ or $DIGIT_STUDIO_DATA)")

@@ -1,59 +1,241 @@
-"""Training settings: one dataclass that the sidebar, the CLI and the presets all build."""
+"""Training settings: one dataclass that the sidebar, the CLI and the presets all build.
+
+Each field carries its description (a ``Setting`` in the field's metadata): its label, help text,
+bounds or choices and how the sidebar shows it. Validation, the CLI's flags and the sidebar's
+widgets are all built from it, so a field added with its ``Setting`` appears everywhere.
+"""
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import Field, asdict, dataclass, field, fields, replace
 
+from common import _
 from model.nets import KINDS
 from model.preprocess import FRAMINGS
 
 OPTIMIZERS = ("sgd", "sgd-momentum", "adam")
 SCHEDULES = ("constant", "linear")
 N_TRAIN = 60_000
-# Caps that hold from every door (sidebar, shared link, CLI): one run cannot hold a training slot
-# for hours. The tutorial preset (50 epochs of batch 32) takes 93,750 steps, about 30 s here.
+# Caps that hold from every door (sidebar, shared link, CLI), so that one run cannot hold a training
+# slot for hours.
 MAX_EPOCHS = 200
 MAX_STEPS = 200_000  # optimiser steps per run: epochs x ceil(training digits / batch size)
 MAX_TIME_LIMIT = 1800.0  # seconds; a run that reaches its time limit stops and keeps its model
-MIN_LR = 1e-6  # measured: 1e-7 for 50 epochs of the recommended preset read 7.5 % of MNIST test, 1e-6 69 %
+MIN_LR = 1e-6  # below it the weights barely move within the caps above: a run would waste its slot
 MAX_ROOM_WEIGHT = 100  # copies of each of the room's drawings in a training set
+
+# The sidebar's slider notches. A value from elsewhere (a preset, a shared link) is added to them.
+LRS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+BATCHES = (1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+DECAYS = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1)
+SUBSETS = (100, 500, 1000, 2000, 5000, 10_000, 20_000, 30_000, 60_000)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How one TrainConfig field is described, checked and shown (the field's ``metadata["setting"]``).
+
+    The sidebar picks its widget from it: a select slider over ``notches``, a select box over
+    ``choices``, a toggle for a bool, else a number input within ``lo`` and ``hi``."""
+
+    label: str  # the sidebar's label
+    help: str  # what it does, in a sentence a newcomer follows: the sidebar's (?) and the CLI's --help
+    lo: float | None = None  # the smallest allowed value of a number
+    hi: float | None = None  # the largest
+    choices: tuple[str, ...] = ()  # the allowed values of a text setting
+    unit: str = ""  # of a number, in the CLI's help ("seconds")
+    refusal: str = ""  # the message for a number out of bounds, with {lo} and {hi}; else a generic one
+    notches: tuple = ()  # the sidebar shows a select slider over these values
+    fmt: str = ""  # format spec of a notch's label ("g", ",")
+    step: float | None = None  # a number input's step (1 for whole numbers)
+    slider_help: str = ""  # added to the sidebar's (?) text: what a notch of the slider means
+    half: bool = False  # the sidebar puts it in a column, beside the half-width settings next to it
+    after: str = ""  # the sidebar shows it right after this setting rather than in the fields' order
+    shown: bool = True  # False: set by a preset, a shared link or the CLI only, no sidebar widget
+
+    def bounds(self) -> str:
+        """The allowed values in words, for the CLI's help: "1 to 200", "1 to 1800 seconds"."""
+        if self.lo is None or self.hi is None:
+            return ""
+        words = _("{lo} to {hi}").format(lo=_as_text(self.lo), hi=_as_text(self.hi))
+        return f"{words} {self.unit}" if self.unit else words
+
+
+def _as_text(value: float) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def setting(default, **spec) -> Field:
+    """A TrainConfig field with its default and its ``Setting``."""
+    return field(default=default, metadata={"setting": Setting(**spec)})
+
+
+def kind_of(f: Field) -> str:
+    """A field's type as a name: "int", "float", "bool" or "str" (annotations are strings here)."""
+    return f.type if isinstance(f.type, str) else f.type.__name__
+
+
+def described(cls: type | None = None) -> list[tuple[Field, Setting]]:
+    """TrainConfig's fields (or ``cls``'s) with their ``Setting``, in the fields' order."""
+    return [(f, f.metadata["setting"]) for f in fields(cls or TrainConfig) if "setting" in f.metadata]
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything that decides a training run. Invalid values raise ValueError."""
 
-    model: str = "softmax"  # softmax | tutorial-sigmoid | one-vs-rest
-    optimizer: str = "adam"  # sgd | sgd-momentum (0.9) | adam
-    lr: float = 0.005  # learning rate; the right scale depends on the optimizer
-    batch_size: int = 512  # digits per gradient step
-    epochs: int = 5  # passes over the training digits
-    weight_decay: float = 0.0  # L2 penalty on the weights
-    seed: int = 0  # same seed, same data order, same initial weights, same result
-    framing: str = "frame+deskew"  # none | frame | frame+deskew, applied to training and drawing alike
-    train_subset: int = N_TRAIN  # train on this many digits (a seeded random subset)
-    augment: bool = False  # random small rotations, scalings and shifts of each batch
-    time_limit: float = 600.0  # seconds of training; then the run stops itself and keeps its model
-    room_weight: int = 0  # copies of each of the room's training drawings added to MNIST (0: MNIST only)
-    lr_schedule: str = "constant"  # constant | linear: from lr down to 0 at the last step (less noise at the end)
+    model: str = setting(
+        "softmax",
+        label=_("Model"),
+        choices=KINDS,
+        help=_(
+            "How the ten scores a digit gets become probabilities. softmax: the usual choice, the ten "
+            "compete and add up to 100 %. tutorial-sigmoid: the tutorials' mistake, it squashes the scores "
+            "before the loss, so it learns slowly and is never sure. one-vs-rest: ten separate yes/no "
+            "questions, one per digit."
+        ),
+    )
+    optimizer: str = setting(
+        "adam",
+        label=_("Optimizer"),
+        choices=OPTIMIZERS,
+        help=_(
+            "The rule that nudges the weights after each batch to make the loss smaller. sgd: a step "
+            "straight downhill. sgd-momentum: keeps some speed from earlier steps, like a rolling ball. "
+            "adam: picks a step size for every weight by itself, usually the quickest start."
+        ),
+    )
+    lr: float = setting(
+        0.005,
+        label=_("Learning rate (log scale)"),
+        lo=MIN_LR,
+        hi=100,
+        refusal=_(
+            "the learning rate must be between {lo:g} and {hi:g}: smaller ones barely move the weights in any run"
+        ),
+        notches=LRS,
+        fmt="g",
+        help=_(
+            "How big each nudge to the weights is. Too small and learning crawls; too big and the loss "
+            "jumps about or blows up (the run then ends as failed)."
+        ),
+        slider_help=_("Each notch multiplies it by 2 to 2.5."),
+    )
+    batch_size: int = setting(
+        512,
+        label=_("Batch size"),
+        lo=1,
+        hi=N_TRAIN,
+        notches=BATCHES,
+        half=True,
+        help=_(
+            "How many digits the model looks at before each nudge to its weights. Small batches make "
+            "many noisy steps; big ones make fewer, steadier steps and finish an epoch sooner."
+        ),
+    )
+    epochs: int = setting(
+        5,
+        label=_("Epochs"),
+        lo=1,
+        hi=MAX_EPOCHS,
+        step=1,
+        half=True,
+        help=_("How many times training goes through all the training digits."),
+    )
+    weight_decay: float = setting(
+        0.0,
+        label=_("Weight decay"),
+        lo=0,
+        hi=1,
+        notches=DECAYS,
+        fmt="g",
+        half=True,
+        help=_(
+            "A small pull of every weight towards zero at each step, so the model does not lean too "
+            "hard on a few pixels. 0 turns it off."
+        ),
+    )
+    seed: int = setting(
+        0,
+        label=_("Seed"),
+        lo=0,
+        hi=2**31 - 1,
+        step=1,
+        half=True,
+        help=_(
+            "The number the random choices start from (the first weights, the order of the digits). "
+            "The same seed and settings give the same model again; change it to see how much is luck."
+        ),
+    )
+    framing: str = setting(
+        "frame+deskew",
+        label=_("Framing"),
+        choices=FRAMINGS,
+        after="train_subset",
+        help=_(
+            "How each digit is placed in its 28×28 square before the model sees it, for training and "
+            "for your drawing alike. none: as it comes. frame: cut to the ink, scale to 20 px, centre it. "
+            "frame+deskew: also straighten a slanted digit (deskew)."
+        ),
+    )
+    train_subset: int = setting(
+        N_TRAIN,
+        label=_("Training digits"),
+        lo=10,
+        hi=N_TRAIN,
+        notches=SUBSETS,
+        fmt=",",
+        help=_(
+            "How many of MNIST's 60,000 training digits to learn from. Fewer is quicker and usually less "
+            "accurate. The test always uses all 10,000 test digits, which training never sees."
+        ),
+    )
+    augment: bool = setting(
+        False,
+        label=_("Augmentation"),
+        help=_(
+            "Shows each batch a little rotated, resized and shifted, so the model learns that a digit "
+            "drawn a bit off is still the same digit. Slower to learn; sometimes better on drawings."
+        ),
+    )
+    time_limit: float = setting(
+        600.0,
+        label=_("Time limit"),
+        lo=1,
+        hi=MAX_TIME_LIMIT,
+        unit=_("seconds"),
+        refusal=_("time_limit must be between {lo:g} and {hi:g} seconds"),
+        shown=False,
+        help=_("Seconds of training; then the run stops itself and keeps its model."),
+    )
+    room_weight: int = setting(
+        0,
+        label=_("Room's drawings (weight)"),
+        lo=0,
+        hi=MAX_ROOM_WEIGHT,
+        step=1,
+        help=_(
+            "Adds the room's own labelled drawings (their training half) to MNIST, each this many times; "
+            "0 trains on MNIST only. The run then shows its room accuracy with and without them, always "
+            "measured on the room's test half, which training never sees."
+        ),
+    )
+    lr_schedule: str = setting(
+        "constant",
+        label=_("Learning rate schedule"),
+        choices=SCHEDULES,
+        shown=False,
+        help=_(
+            "constant: the same learning rate at every step. linear: from the learning rate down to 0 "
+            "at the last step, which takes the noise out of the last steps."
+        ),
+    )
 
     def __post_init__(self) -> None:
-        _choice("model", self.model, KINDS)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("framing", self.framing, FRAMINGS)
-        _choice("lr_schedule", self.lr_schedule, SCHEDULES)
-        _number("lr", self.lr, float, lo=MIN_LR, hi=100, hint=LR_HINT)
-        _number("batch_size", self.batch_size, int, lo=1, hi=N_TRAIN)
-        _number("epochs", self.epochs, int, lo=1, hi=MAX_EPOCHS)
-        _number("weight_decay", self.weight_decay, float, lo=0, hi=1)
-        _number("seed", self.seed, int, lo=0, hi=2**31 - 1)
-        _number("train_subset", self.train_subset, int, lo=10, hi=N_TRAIN)
-        if not isinstance(self.augment, bool):
-            raise ValueError(f"augment must be true or false, got {self.augment!r}")
-        _number("time_limit", self.time_limit, float, lo=1, hi=MAX_TIME_LIMIT, hint=TIME_HINT)
-        _number("room_weight", self.room_weight, int, lo=0, hi=MAX_ROOM_WEIGHT)
+        for f, spec in described(type(self)):
+            check(f.name, kind_of(f), spec, getattr(self, f.name))
         if self.total_steps > MAX_STEPS:
             raise ValueError(
                 f"{self.epochs} epochs of {self.train_subset:,} digits in batches of {self.batch_size} would take "
@@ -83,10 +265,6 @@ class TrainConfig:
         return replace(self, **changes)
 
 
-LR_HINT = f"the learning rate must be between {MIN_LR:g} and 100: smaller ones barely move the weights in any run"
-TIME_HINT = f"time_limit must be between 1 and {MAX_TIME_LIMIT:g} seconds"
-
-
 SHOWN_LEN = 60  # of a refused value, in a message: enough to recognise a typo or read a short note, not a wall of text
 
 
@@ -101,19 +279,33 @@ def _why(exc: Exception) -> str:
     return str(exc).split("; got ")[0]
 
 
-def _choice(name: str, value, options: tuple[str, ...]) -> None:
-    if value not in options:
-        raise ValueError(f"{name} must be one of {', '.join(options)}; got {quoted(value)}")
+def check(name: str, kind: str, spec: Setting, value) -> None:
+    """Raise ValueError, with a message that names the setting, if ``value`` is not allowed."""
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(_("{name} must be true or false, got {value!r}").format(name=name, value=value))
+    elif spec.choices:
+        if value not in spec.choices:
+            raise ValueError(
+                _("{name} must be one of {options}; got {value}").format(
+                    name=name, options=", ".join(spec.choices), value=quoted(value)
+                )
+            )
+    elif kind in ("int", "float"):
+        _number(name, kind, spec, value)
 
 
-def _number(name, value, kind, lo, hi, lo_open=False, hint=None) -> None:
+def _number(name: str, kind: str, spec: Setting, value) -> None:
     ok_type = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind is int:
+    if kind == "int":
         ok_type = ok_type and float(value).is_integer()
     if not ok_type or not math.isfinite(value):
-        raise ValueError(f"{name} must be {'a whole number' if kind is int else 'a number'}; got {value!r}")
-    if value < lo or value > hi or (lo_open and value == lo):
-        raise ValueError(hint or f"{name} must be between {lo} and {hi}; got {value!r}")
+        what = _("a whole number") if kind == "int" else _("a number")
+        raise ValueError(_("{name} must be {what}; got {value!r}").format(name=name, what=what, value=value))
+    lo, hi = spec.lo, spec.hi
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        refusal = spec.refusal or _("{name} must be between {lo} and {hi}; got {value!r}")
+        raise ValueError(refusal.format(name=name, lo=lo, hi=hi, value=value))
 
 
 PRESETS: dict[str, TrainConfig] = {
@@ -180,7 +372,7 @@ def config_from_strings(params: dict[str, str], base: TrainConfig | None = None)
             continue
         texts[f.name] = str(params[f.name])[:100]
         try:
-            parsed[f.name] = _parse(str(f.type), texts[f.name].strip())
+            parsed[f.name] = _parse(kind_of(f), texts[f.name].strip())
         except (ValueError, OverflowError) as exc:
             notes.append(f"{f.name}={quoted(texts[f.name])} ignored ({_why(exc)}); kept {getattr(base, f.name)!r}")
     try:
@@ -188,7 +380,7 @@ def config_from_strings(params: dict[str, str], base: TrainConfig | None = None)
     except ValueError:
         pass
     cfg, pending, failed = base, parsed, {}
-    for _ in range(2):  # a value refused next to the base's may fit once the link's other values are in
+    for _round in range(2):  # a value refused next to the base's may fit once the link's other values are in
         failed = {}
         for name, value in pending.items():
             try:

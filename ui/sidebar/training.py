@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import Field, fields
 from functools import partial
 
 import streamlit as st
@@ -10,37 +11,17 @@ import streamlit as st
 import store
 from common import text
 from common.status import Status
-from model import FRAMINGS, KINDS
 from model.checkpoint import downsample
 from store import Recorder
-from train import OPTIMIZERS, PRESETS, TrainConfig
-from train.config import config_from_strings, config_to_strings, quoted
+from train import PRESETS, TrainConfig
+from train.config import Setting, config_from_strings, config_to_strings, described, kind_of, quoted
 from train.job import TrainingJob
 from train.room import with_room
 from ui import access, limits, state
 from ui.tabs import training
 from ui.widgets.plots import GREEN, GREY, line_spec
 
-LRS = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
-BATCHES = [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
-DECAYS = [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1]
-SUBSETS = [100, 500, 1000, 2000, 5000, 10_000, 20_000, 30_000, 60_000]
 PRESET_LABELS = {"recommended": "Recommended", "tutorial": "Tutorial"}
-FIELDS = (
-    "model",
-    "optimizer",
-    "lr",
-    "batch_size",
-    "epochs",
-    "weight_decay",
-    "seed",
-    "framing",
-    "train_subset",
-    "augment",
-    "time_limit",  # no widget: set by a preset or a shared link, capped in TrainConfig
-    "room_weight",
-    "lr_schedule",  # no widget: set by a preset or a shared link
-)
 MAX_LIVE_POINTS = 400
 
 
@@ -48,9 +29,14 @@ def _key(name: str) -> str:
     return f"cfg_{name}"
 
 
+def _names() -> list[str]:
+    """Every setting's name: those without a widget too (a preset or a link sets them)."""
+    return [f.name for f in fields(TrainConfig)]
+
+
 def apply_config(cfg: TrainConfig) -> None:
     """Put a config's values into the sidebar widgets (presets, shared links)."""
-    for name in FIELDS:
+    for name in _names():
         st.session_state[_key(name)] = getattr(cfg, name)
 
 
@@ -59,9 +45,58 @@ def _apply_preset() -> None:
     st.session_state.link_notes = []
 
 
-def _scale(options: list, value) -> list:
+def _scale(options: tuple, value) -> list:
     """A slider's options, with a value from elsewhere (a shared link) added rather than snapped."""
-    return options if value in options else sorted([*options, value])
+    return list(options) if value in options else sorted([*options, value])
+
+
+def _in_order() -> list[tuple[Field, Setting]]:
+    """The settings that have a widget, in the fields' order except where one follows another."""
+    shown = [(f, spec) for f, spec in described(TrainConfig) if spec.shown]
+    names = {f.name for f, _spec in shown}
+    order: list[tuple[Field, Setting]] = []
+
+    def place(item: tuple[Field, Setting]) -> None:
+        order.append(item)
+        for other in shown:
+            if other[1].after == item[0].name:
+                place(other)
+
+    for item in shown:
+        if item[1].after not in names:
+            place(item)
+    return order
+
+
+def _widget(where, f: Field, spec: Setting) -> None:
+    """One setting's widget, picked by its Setting: a select slider, a select box, a toggle or a number."""
+    key = _key(f.name)
+    help_text = f"{spec.help} {spec.slider_help}" if spec.slider_help else spec.help
+    if spec.notches:
+        options = _scale(spec.notches, st.session_state[key])
+        fmt = spec.fmt
+        where.select_slider(spec.label, options, key=key, format_func=lambda v: format(v, fmt), help=help_text)
+    elif spec.choices:
+        where.selectbox(spec.label, spec.choices, key=key, help=help_text)
+    elif kind_of(f) == "bool":
+        where.toggle(spec.label, key=key, help=help_text)
+    else:
+        number = float if kind_of(f) == "float" else int  # Streamlit refuses a float bound on an int
+        lo, hi = (None if v is None else number(v) for v in (spec.lo, spec.hi))
+        where.number_input(spec.label, lo, hi, step=spec.step, key=key, help=help_text)
+
+
+def _setting_widgets() -> None:
+    """Every shown setting's widget; half-width ones side by side fill two columns in turn."""
+    columns, placed = None, 0
+    for f, spec in _in_order():
+        if not spec.half:
+            columns, placed = None, 0
+            _widget(st, f, spec)
+            continue
+        columns = columns or st.columns(2)
+        _widget(columns[placed % 2], f, spec)
+        placed += 1
 
 
 # Link parameters read elsewhere: the presenter display (ui/layout.py) and Streamlit's own.
@@ -75,7 +110,7 @@ def _from_link() -> None:
     Parameters that are no setting are named in a note and taken off the address bar, so that a
     link copied from it carries only what the app reads."""
     params = {k: st.query_params[k] for k in st.query_params}
-    known = {*FIELDS, "preset"}
+    known = {*_names(), "preset"}
     unknown = [k for k in params if k not in known and k not in LINK_ELSEWHERE]
     notes = []
     if unknown:
@@ -120,96 +155,7 @@ def settings() -> TrainConfig | None:
         "mistakes included (about 86 % after 50 epochs, 11 minutes). Recommended trains a better model "
         "in a few seconds.",
     )
-    st.selectbox(
-        "Model",
-        KINDS,
-        key=_key("model"),
-        help="How the ten scores a digit gets become probabilities. softmax: the usual choice, the ten "
-        "compete and add up to 100 %. tutorial-sigmoid: the tutorials' mistake, it squashes the scores "
-        "before the loss, so it learns slowly and is never sure. one-vs-rest: ten separate yes/no "
-        "questions, one per digit.",
-    )
-    st.selectbox(
-        "Optimizer",
-        OPTIMIZERS,
-        key=_key("optimizer"),
-        help="The rule that nudges the weights after each batch to make the loss smaller. sgd: a step "
-        "straight downhill. sgd-momentum: keeps some speed from earlier steps, like a rolling ball. "
-        "adam: picks a step size for every weight by itself, usually the quickest start.",
-    )
-    st.select_slider(
-        "Learning rate (log scale)",
-        _scale(LRS, ss[_key("lr")]),
-        key=_key("lr"),
-        format_func=lambda v: f"{v:g}",
-        help="How big each nudge to the weights is. Too small and learning crawls; too big and the loss "
-        "jumps about or blows up (the run then ends as failed). Each notch multiplies it by 2 to 2.5.",
-    )
-    c1, c2 = st.columns(2)
-    c1.select_slider(
-        "Batch size",
-        _scale(BATCHES, ss[_key("batch_size")]),
-        key=_key("batch_size"),
-        help="How many digits the model looks at before each nudge to its weights. Small batches make "
-        "many noisy steps; big ones make fewer, steadier steps and finish an epoch sooner.",
-    )
-    c2.number_input(
-        "Epochs",
-        1,
-        200,
-        step=1,
-        key=_key("epochs"),
-        help="How many times training goes through all the training digits.",
-    )
-    c1.select_slider(
-        "Weight decay",
-        _scale(DECAYS, ss[_key("weight_decay")]),
-        key=_key("weight_decay"),
-        format_func=lambda v: f"{v:g}",
-        help="A small pull of every weight towards zero at each step, so the model does not lean too "
-        "hard on a few pixels. 0 turns it off.",
-    )
-    c2.number_input(
-        "Seed",
-        0,
-        2**31 - 1,
-        step=1,
-        key=_key("seed"),
-        help="The number the random choices start from (the first weights, the order of the digits). "
-        "The same seed and settings give the same model again; change it to see how much is luck.",
-    )
-    st.select_slider(
-        "Training digits",
-        _scale(SUBSETS, ss[_key("train_subset")]),
-        key=_key("train_subset"),
-        format_func=lambda v: f"{v:,}",
-        help="How many of MNIST's 60,000 training digits to learn from. Fewer is quicker and usually less "
-        "accurate. The test always uses all 10,000 test digits, which training never sees.",
-    )
-    st.selectbox(
-        "Framing",
-        FRAMINGS,
-        key=_key("framing"),
-        help="How each digit is placed in its 28×28 square before the model sees it, for training and "
-        "for your drawing alike. none: as it comes. frame: cut to the ink, scale to 20 px, centre it. "
-        "frame+deskew: also straighten a slanted digit (deskew).",
-    )
-    st.toggle(
-        "Augmentation",
-        key=_key("augment"),
-        help="Shows each batch a little rotated, resized and shifted, so the model learns that a digit "
-        "drawn a bit off is still the same digit. Slower to learn; sometimes better on drawings.",
-    )
-    st.number_input(
-        "Room's drawings (weight)",
-        0,
-        100,
-        step=1,
-        key=_key("room_weight"),
-        help="Adds the room's own labelled drawings (their training half) to MNIST, each this many times; "
-        "0 trains on MNIST only. The run then shows its room accuracy with and without them, always "
-        "measured on the room's test half, which training never sees.",
-    )
+    _setting_widgets()
     st.text_input(  # no max_chars: Streamlit silently ignores a longer paste; the name is cut instead
         "Run name (optional)",
         key="run_name",
@@ -219,7 +165,7 @@ def settings() -> TrainConfig | None:
     if len(str(ss.get("run_name", "")).strip()) > store.NAME_MAX:
         st.caption(f"Only the first {store.NAME_MAX} characters of the run name are kept.")
     try:
-        cfg = TrainConfig(**{name: ss[_key(name)] for name in FIELDS})
+        cfg = TrainConfig(**{name: ss[_key(name)] for name in _names()})
     except ValueError as exc:
         st.error(f"These settings cannot be used: {text.message(exc)}")
         return None
