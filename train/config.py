@@ -315,11 +315,9 @@ PRESETS: dict[str, TrainConfig] = {
         model="tutorial-sigmoid", optimizer="sgd", lr=0.001, batch_size=32, epochs=50, framing="none"
     ),
     # Our standard: framed + deskewed digits, Adam at a high rate that decays to 0 over three epochs
-    # (the decay takes the last steps' noise out). Three read other hands better than two: over 6
-    # training seeds each (one-off script on the benches' sets), other writers (UCI, drawn) 91.4 ->
-    # 91.7 %, photos 89.3 -> 89.9 % (1,440 of bench.photos' seeds 1, 7, 11), MNIST test 96.66 ->
-    # 96.69 %; five read the same photos (89.8 %) for 5/3 of the time, and each participant's run
-    # costs the room's CPU.
+    # (the decay takes the last steps' noise out). Three epochs read other hands (other writers,
+    # photos) a little better than two, and more cost the room's CPU for every participant's run
+    # without reading them better.
     "recommended": TrainConfig(lr=0.02, batch_size=256, epochs=3, lr_schedule="linear"),
 }
 
