@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import warnings
 
 import numpy as np
@@ -30,6 +31,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageOps
 from scipy import ndimage
 
+from common import _
 from model.digitness import MESSAGES as NOT_A_DIGIT
 from model.digitness import axis, not_a_digit
 from model.preprocess import UnreadableImage, ink_problem, to_mnist
@@ -61,6 +63,37 @@ REASONS = {
 }
 
 
+# What a file's first bytes say it is, for a message about a picture Pillow would not open.
+_MAGIC = {b"\x89PNG": "PNG", b"\xff\xd8": "JPEG", b"GIF8": "GIF", b"BM": "BMP", b"II*\x00": "TIFF", b"MM\x00*": "TIFF"}
+
+
+def _kind(data: bytes) -> str:
+    """The picture format ``data`` starts like (PNG, JPEG, ...; "WEBP"), or '' if none of ours."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return next((kind for magic, kind in _MAGIC.items() if data.startswith(magic)), "")
+
+
+def _limit(kind: str) -> int:
+    """The most pixels a picture of this format may have (see MAX_PIXELS and the JPEG limits)."""
+    return {"JPEG": MAX_JPEG_PIXELS, "MPO": MAX_JPEG_PIXELS, "progressive JPEG": MAX_PROGRESSIVE_PIXELS}.get(
+        kind, MAX_PIXELS
+    )
+
+
+def _too_large(kind: str, pixels: int | None, size: str = "") -> str:
+    """A refusal in plain words with the format's real limit in megapixels, and the picture's own."""
+    name = {"MPO": "JPEG", "WEBP": "WebP", "": _("Such")}.get(kind, kind)
+    found = (
+        _("this one is {n} megapixels").format(n=f"{pixels / 1e6:,.0f}") + size
+        if pixels
+        else _("this one is far larger")
+    )
+    return _("the picture is too large: {kind} pictures can be at most {limit} megapixels, and {found}").format(
+        kind=name, limit=f"{_limit(kind) / 1e6:.1f}", found=found
+    )
+
+
 def _open(data) -> Image.Image:
     """Open (not decode) uploaded bytes, refusing non-images, odd shapes and pixel bombs."""
     try:
@@ -70,8 +103,14 @@ def _open(data) -> Image.Image:
     if len(data) > MAX_BYTES:
         raise UnreadableImage(f"the file is larger than {MAX_BYTES // 2**20} MB")
     with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        img = Image.open(io.BytesIO(data), formats=FORMATS)
+        # Our own limits below are lower than Pillow's warning, and say the limit in plain words.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            img = Image.open(io.BytesIO(data), formats=FORMATS)
+        except Image.DecompressionBombError as exc:  # over twice Pillow's own limit: refused while opening
+            found = re.search(r"\((\d+) pixels\)", str(exc))
+            pixels = int(found.group(1)) if found else None
+            raise UnreadableImage(_too_large(_kind(data), pixels)) from None
     w, h = img.size
     if w < 1 or h < 1:
         raise UnreadableImage("the image has no pixels")
@@ -81,7 +120,8 @@ def _open(data) -> Image.Image:
     progressive = jpeg and bool(img.info.get("progressive") or img.info.get("progression"))
     limit = MAX_PROGRESSIVE_PIXELS if progressive else MAX_JPEG_PIXELS if jpeg else MAX_PIXELS
     if w * h > limit:
-        raise UnreadableImage(f"the image is too large: {w}×{h} pixels, at most {limit:,} allowed for this format")
+        kind = "progressive JPEG" if progressive else "JPEG" if jpeg else img.format
+        raise UnreadableImage(_too_large(kind, w * h, f" ({w}×{h})"))
     if progressive and len(data) > MAX_PROGRESSIVE_BYTES:
         raise UnreadableImage(
             f"a progressive JPEG of more than {MAX_PROGRESSIVE_BYTES // 2**20} MB is too slow to decode: "
@@ -118,8 +158,8 @@ def _load(data) -> Image.Image:
         return img
     except UnreadableImage:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UnreadableImage("the image is far too large to decode safely (a decompression bomb?)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # a frame larger than its header said
+        raise UnreadableImage(_too_large("", None)) from None
     except Image.UnidentifiedImageError:
         raise UnreadableImage("it is not an image format we can read (PNG, JPEG, GIF, BMP, WebP, TIFF)") from None
     except MemoryError:

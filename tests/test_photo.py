@@ -369,3 +369,17 @@ def test_fuzzed_images_never_raise(base, cuts, tail):
 def test_random_bytes_never_raise(data):
     x, reason = model.read_photo(data)
     assert x is None and reason
+
+
+@pytest.mark.parametrize(
+    "image, fmt, words",
+    [
+        (Image.new("1", (10_000, 10_000)), "PNG", "PNG pictures can be at most 4.2 megapixels, and this one is 100"),
+        (Image.new("1", (20_000, 20_000)), "PNG", "PNG pictures can be at most 4.2 megapixels, and this one is 400"),
+        (Image.new("L", (4000, 3500), 255), "GIF", "GIF pictures can be at most 4.2 megapixels, and this one is 14"),
+    ],
+    ids=["over Pillow's warning", "over Pillow's refusal", "over ours only"],
+)
+def test_a_picture_too_large_is_refused_with_the_limit_in_plain_words(image, fmt, words):
+    x, reason = model.read_photo(save(image, fmt))
+    assert x is None and words in reason and "bomb" not in reason
