@@ -127,3 +127,12 @@ def test_each_settings_bounds_are_what_validation_checks(name, kind, spec):
     for outside in (spec.lo - step, spec.hi + step):
         with pytest.raises(ValueError, match="must be between"):
             TrainConfig(**{**small, name: outside})
+
+
+def test_a_runs_settings_read_in_words_with_the_sidebars_labels():
+    from train.config import in_words
+
+    rows = dict(in_words({**PRESETS["recommended"].to_dict(), "old_field": 3}))
+    assert not {"batch_size", "weight_decay", "train_subset", "augment"} & set(rows)
+    assert rows["Batch size"] == "256" and rows["Training digits"] == "60,000" and rows["old_field"] == "3"
+    assert rows["Augmentation"] == "no" and rows["Learning rate"] == "0.02" and "False" not in rows.values()

@@ -398,3 +398,20 @@ def test_the_boards_confusion_matrix_reads_from_the_back_of_the_room():
     assert colour["40"] == colour["30"] == "white" and colour["1"] == "black"  # dark cells, a light one
     cm[0, 0] = 400  # three digits: smaller, still big
     assert 14 <= min(sizes(plots.plot_confusion(cm, board=True).axes[0])) < min(sizes(board))
+
+
+def test_the_run_pickers_mark_a_run_that_did_not_finish(app):
+    from train.config import PRESETS
+
+    s, cfg = the_store(), PRESETS["recommended"].to_dict()
+    fine = s.start_run(cfg, "app", "fine", owner="a")
+    s.finish_run(fine, Status.FINISHED, test_accuracy=0.9)
+    broken = s.start_run(cfg, "app", "broken", owner="a")
+    s.finish_run(broken, Status.FAILED, error="Training diverged in epoch 1")
+    at = app()
+    at.session_state["tab"] = "Runs"
+    at.run()
+    options = at.selectbox(key="run_pick").options
+    assert any("broken" in o and o.endswith("(failed)") for o in options)
+    assert any("fine" in o and not o.endswith(")") for o in options)
+    assert any(o.endswith("(failed)") for o in at.multiselect(key="compare_runs").options)

@@ -54,6 +54,7 @@ class Setting:
     half: bool = False  # the sidebar puts it in a column, beside the half-width settings next to it
     after: str = ""  # the sidebar shows it right after this setting rather than in the fields' order
     shown: bool = True  # False: set by a preset, a shared link or the CLI only, no sidebar widget
+    word: str = ""  # what a table of a run's settings calls it, where that differs from the label
 
     def bounds(self) -> str:
         """The allowed values in words, for the CLI's help: "1 to 200", "1 to 1800 seconds"."""
@@ -80,6 +81,26 @@ def kind_of(f: Field) -> str:
 def described(cls: type | None = None) -> list[tuple[Field, Setting]]:
     """TrainConfig's fields (or ``cls``'s) with their ``Setting``, in the fields' order."""
     return [(f, f.metadata["setting"]) for f in fields(cls or TrainConfig) if "setting" in f.metadata]
+
+
+def in_words(config: dict) -> list[tuple[str, str]]:
+    """A run's settings as a person reads them: (the sidebar's label, the value), in the fields'
+    order; a key no field has (an older run's record) keeps its name."""
+    labels = {f.name: spec.word or spec.label for f, spec in described()}
+    order = list(labels)
+    rows = []
+    for key in sorted(config, key=lambda k: order.index(k) if k in order else len(order)):
+        value = config[key]
+        if isinstance(value, bool):
+            shown = _("yes") if value else _("no")
+        elif isinstance(value, int):
+            shown = f"{value:,}"
+        elif isinstance(value, float):
+            shown = f"{value:g}"
+        else:
+            shown = str(value)
+        rows.append((labels.get(key, key), shown))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -110,6 +131,7 @@ class TrainConfig:
     lr: float = setting(
         0.005,
         label=_("Learning rate (log scale)"),
+        word=_("Learning rate"),
         lo=MIN_LR,
         hi=100,
         refusal=_(

@@ -12,7 +12,7 @@ import streamlit as st
 
 import model
 import store
-from common import text
+from common import _, text
 from common.status import Status
 from store import Run, Store
 from train.loop import EpochMetrics
@@ -96,10 +96,26 @@ def _forget_missing(key: str, present: set[int], what: str) -> None:
     st.warning(f"Run {ids}, which you had selected {what}, was deleted by its owner or the presenter.")
 
 
+# How a picker marks a run that did not finish: a failed one must not pass for a finished one.
+_MARKS = {
+    Status.RUNNING: _("training"),
+    Status.STOPPED: _("stopped"),
+    Status.FAILED: _("failed"),
+    Status.INTERRUPTED: _("interrupted"),
+}
+
+
+def picked(run: Run) -> str:
+    """A run as a picker lists it: its label, and how it ended unless it finished."""
+    mark = _MARKS.get(run.status)
+    label = text.clean(run.label, state.LABEL_LEN)
+    return f"{label} ({mark})" if mark else label
+
+
 def _compare(runs_store: Store, runs: list[Run]) -> None:
     st.subheader("Compare runs")
     scored = [r for r in runs if r.status != Status.RUNNING]
-    labels = {r.id: text.clean(r.label, state.LABEL_LEN) for r in scored}
+    labels = {r.id: picked(r) for r in scored}
     _forget_missing("compare_runs", set(labels), "to compare")
     chosen = st.multiselect(
         f"Pick 2 to {MAX_COMPARE} runs",
@@ -139,7 +155,7 @@ def _manage(runs_store: Store, runs: list[Run], names: dict[str, str]) -> None:
         "Run",
         list(by_id),
         index=None,
-        format_func=lambda i: text.clean(by_id[i].label, state.LABEL_LEN),
+        format_func=lambda i: picked(by_id[i]),
         key="run_pick",
         placeholder="Choose a run",
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from common import text
+from common import _, text
+from train.config import in_words
 from ui import room, state
 from ui.widgets import plots
 
@@ -68,11 +69,12 @@ def render() -> None:
         f"**{TUTORIAL_SECONDS // 60} minutes** on this CPU (sigmoid before `CrossEntropyLoss`, SGD at 0.001, "
         f"batch 32, a `DataLoader` turning every image into a tensor one by one). This run: "
         f"**{last.test_accuracy:.1%}**, {run_length(history)}, in **{seconds:.1f} s**"
-        + (f", {TUTORIAL_SECONDS / seconds:,.0f}× less time." if seconds > 0 else ".")
+        + (_(", {n} times as fast.").format(n=f"{TUTORIAL_SECONDS / seconds:,.0f}") if seconds > 0 else ".")
     )
     st.markdown("**Settings of this run**")
+    rows = in_words(cfg)
     st.dataframe(
-        pd.DataFrame({"setting": [text.clean(k) for k in cfg], "value": [text.clean(v) for v in cfg.values()]}),
+        pd.DataFrame({_("setting"): [text.clean(k) for k, _v in rows], _("value"): [text.clean(v) for _k, v in rows]}),
         hide_index=True,
         width=420,
     )
