@@ -415,3 +415,19 @@ def test_the_run_pickers_mark_a_run_that_did_not_finish(app):
     assert any("broken" in o and o.endswith("(failed)") for o in options)
     assert any("fine" in o and not o.endswith(")") for o in options)
     assert any(o.endswith("(failed)") for o in at.multiselect(key="compare_runs").options)
+
+
+def _in_order(node):
+    """A block's elements as the page shows them, top to bottom."""
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from _in_order(child)
+
+
+def test_the_nickname_comes_first_in_the_sidebar(app):
+    at = app()
+    order = list(_in_order(at.sidebar))
+    keys = [getattr(e, "key", None) for e in order]
+    train = next(i for i, e in enumerate(order) if getattr(e, "label", None) == "Train")
+    assert keys.index("nickname") < train
+    assert keys.index("nickname") < min(i for i, k in enumerate(keys) if k and str(k).startswith("cfg_"))

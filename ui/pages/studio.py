@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from common import _
 from ui import access, pages, room, state
 from ui.sidebar import training as sidebar
 from ui.tabs import data as data_tab
@@ -50,10 +51,13 @@ def render() -> None:
 
 
 def _sidebar() -> None:
-    sidebar.render()
+    # The participant's first step, their nickname, comes first: on a phone the training panel's
+    # dozen settings would push it below the fold.
     with st.sidebar:
         room.nickname_field()
         teach.share_toggle()
-        st.page_link(pages.get(pages.BOARD), label="Room board: runs, drawings, how to join")
+        st.page_link(pages.get(pages.BOARD), label=_("Room board"), help=_("Runs, shared drawings and how to join"))
+    sidebar.render()
+    with st.sidebar:
         access.render_panel()
         room.presence()
