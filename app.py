@@ -8,7 +8,7 @@ import time
 
 import streamlit as st
 
-from ui import access, pages, state, streamlit_patches
+from ui import access, pages, session, shared, streamlit_patches
 from ui.pages import board, studio
 from ui.widgets import layout
 
@@ -16,7 +16,7 @@ streamlit_patches.install()  # Streamlit's own per-rerun costs, cut where they n
 
 st.set_page_config(page_title="Digit Studio", page_icon="✏️", layout="wide")
 started = time.perf_counter()
-state.init()
+session.init()
 access.init()
 built = {
     pages.STUDIO: st.Page(studio.render, title="Digit Studio", default=True),
@@ -30,4 +30,4 @@ page = st.navigation(
 page.run()
 layout.replica_caption()
 layout.pin_replica()
-state.record_run_time(time.perf_counter() - started)
+shared.record_run_time(time.perf_counter() - started)

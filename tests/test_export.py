@@ -230,13 +230,13 @@ def test_the_runs_tab_offers_the_script_and_the_notebook(monkeypatch):
 
     from tests.drawing import PLACEMENTS, render
     from tests.test_app import APP, train_once
-    from ui import state
+    from ui import shared
     from ui.tabs import takehome
     from ui.widgets import canvas
 
     data = synthetic_mnist()
-    monkeypatch.setattr(state, "is_provisioned", lambda: True)
-    monkeypatch.setattr(state, "_dataset", lambda: data)
+    monkeypatch.setattr(shared, "is_provisioned", lambda: True)
+    monkeypatch.setattr(shared, "loaded_mnist", lambda: data)
     monkeypatch.setattr(canvas, "draw", lambda *a, **k: render(1, PLACEMENTS["big"]))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()

@@ -35,7 +35,7 @@ from train.config import MAX_STEPS, PRESETS, config_from_strings, parse_number
 from train.job import TrainingJob, TrainingSlots
 from train.loop import EpochMetrics, run_metadata
 from train.run import MAX_STORED_LOSSES
-from ui import limits, state
+from ui import limits, session, shared
 from ui.widgets import canvas, plots
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -121,8 +121,8 @@ def test_run_names_with_mathtext_render_literally_in_the_compare_chart():
 @pytest.fixture
 def app(monkeypatch):
     data = synthetic_mnist()
-    monkeypatch.setattr(state, "is_provisioned", lambda: True)
-    monkeypatch.setattr(state, "_dataset", lambda: data)
+    monkeypatch.setattr(shared, "is_provisioned", lambda: True)
+    monkeypatch.setattr(shared, "loaded_mnist", lambda: data)
     monkeypatch.setattr(canvas, "draw", lambda *a, **k: render(1, PLACEMENTS["big"]))
 
     def make(params=None):
@@ -319,7 +319,7 @@ def test_curves_survive_a_download_and_upload_within_the_bound():
 
 
 def test_the_shipped_model_downloads_with_its_curves():
-    entry = state.ModelEntry(state.SHIPPED, "Shipped", model.load_default(), state.shipped_history())
+    entry = session.ModelEntry(session.SHIPPED, "Shipped", model.load_default(), shared.shipped_history())
     back = model.from_bytes(entry.checkpoint_bytes()).metadata["history"]
     assert [e["epoch"] for e in back] == [m.epoch for m in entry.history]
     assert [e["test_accuracy"] for e in back] == pytest.approx([m.test_accuracy for m in entry.history], rel=1e-5)
@@ -553,11 +553,11 @@ def test_an_uploaded_model_with_extreme_but_valid_metadata_renders_everywhere(ap
     }
     net = model.from_bytes(model.to_bytes(model.build(), meta))
     at = app()
-    entry = state.ModelEntry(
+    entry = session.ModelEntry(
         "up", "Uploaded $x$.safetensors", net, [EpochMetrics.from_dict(e) for e in net.metadata["history"]]
     )
     at.session_state["models"]["up"] = entry
-    at.session_state["select_next"] = "up"  # as an upload does (state.add_model)
+    at.session_state["select_next"] = "up"  # as an upload does (session.add_model)
     for tab in ("Training", "Runs"):  # Draw renders on every run
         at.session_state["tab"] = tab
         at.run()

@@ -13,7 +13,7 @@ import store
 from common.status import Status
 from tests.conftest import shown, synthetic_mnist
 from tests.drawing import PLACEMENTS, render
-from ui import room, state
+from ui import room, session, shared
 from ui.tabs import teach
 from ui.widgets import canvas
 
@@ -24,8 +24,8 @@ PRESENTER = store.Actor("p" * 32, presenter=True)
 @pytest.fixture
 def app(monkeypatch):
     data = synthetic_mnist()
-    monkeypatch.setattr(state, "is_provisioned", lambda: True)
-    monkeypatch.setattr(state, "_dataset", lambda: data)
+    monkeypatch.setattr(shared, "is_provisioned", lambda: True)
+    monkeypatch.setattr(shared, "loaded_mnist", lambda: data)
     room.feed().invalidate()
     teach._room_sharing.clear()
 
@@ -51,16 +51,16 @@ def app(monkeypatch):
 
 def board_page():
     """The /room page as app.py frames it (AppTest cannot switch to a page that is a function)."""
-    from ui import access, state
+    from ui import access
     from ui.pages import board
 
-    state.init()
+    session.init()
     access.init()
     board.render()
 
 
 def the_store() -> store.Store:
-    return state.run_history()[0]
+    return shared.run_history()[0]
 
 
 def test_nicknames_are_unique_in_the_room_and_changeable(app):
@@ -124,7 +124,7 @@ def test_room_accuracy_is_shown_in_training_and_runs(app):
     at.session_state["tab"] = "Training"
     at.run()
     shown = next(m for m in at.metric if m.label == "Room accuracy").value
-    expected = room.scorer().score("shipped", state.shipped_model(), s)
+    expected = room.scorer().score("shipped", shared.shipped_model(), s)
     assert expected.n == n_test > 0 and shown == f"{expected.accuracy:.1%}"
 
 
@@ -220,7 +220,7 @@ def test_a_reload_or_a_second_tab_does_not_reset_a_persons_run_limit(app, monkey
 def test_one_person_trains_one_run_at_a_time_whatever_the_tabs(app, monkeypatch):
     monkeypatch.setenv("DIGIT_STUDIO_PRESENTER_PASSCODE", "correct horse")
     tab = app()
-    owner, slots = tab.session_state["owner"], state.training_slots()
+    owner, slots = tab.session_state["owner"], shared.training_slots()
 
     class Other:  # their run in another tab, waiting for a slot or training
         done = False

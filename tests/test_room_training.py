@@ -172,12 +172,12 @@ def test_the_sidebar_trains_with_the_room_and_the_runs_tab_shows_its_score(monke
 
     from tests.drawing import PLACEMENTS, render
     from tests.test_app import APP, button, small_config, wait_for_job
-    from ui import state
+    from ui import shared
     from ui.widgets import canvas
 
     data = synthetic_mnist()
-    monkeypatch.setattr(state, "is_provisioned", lambda: True)
-    monkeypatch.setattr(state, "_dataset", lambda: data)
+    monkeypatch.setattr(shared, "is_provisioned", lambda: True)
+    monkeypatch.setattr(shared, "loaded_mnist", lambda: data)
     monkeypatch.setattr(canvas, "draw", lambda *a, **k: render(1, PLACEMENTS["big"]))
     bar_room(Store(), 60)
     at = AppTest.from_file(APP, default_timeout=60)

@@ -12,7 +12,7 @@ import train.__main__ as cli
 import train.config
 from tests.conftest import shown, synthetic_mnist
 from train.config import PRESETS, TrainConfig, setting
-from ui import state
+from ui import shared
 from ui.sidebar import training as sidebar
 from ui.widgets import canvas
 
@@ -41,8 +41,8 @@ def extended(monkeypatch):
 def studio(monkeypatch):
     """The app under AppTest with a tiny synthetic MNIST and a blank canvas, opened with a link's parameters."""
     data = synthetic_mnist()
-    monkeypatch.setattr(state, "is_provisioned", lambda: True)
-    monkeypatch.setattr(state, "_dataset", lambda: data)
+    monkeypatch.setattr(shared, "is_provisioned", lambda: True)
+    monkeypatch.setattr(shared, "loaded_mnist", lambda: data)
     monkeypatch.setattr(canvas, "draw", lambda *a, **k: None)
 
     def open_with(**params):

@@ -25,7 +25,7 @@ import secrets
 import streamlit as st
 
 import store
-from ui import state
+from ui import shared
 from ui.widgets.cookies import set_cookie
 
 PASSCODE_ENV = "DIGIT_STUDIO_PRESENTER_PASSCODE"
@@ -130,7 +130,7 @@ def _note_seen() -> None:
     ss = st.session_state
     if ss.is_presenter and passcode():
         return  # the board's "Online" counts participants; the presenter runs the room
-    runs = state.store_or_none()
+    runs = shared.store_or_none()
     # Half the period: the presence fragment ticks every SEEN_EVERY, and a tick that came a little
     # early was skipped, so a note was written only every other tick (40 s of the 60 s window).
     if runs is None or time.time() - ss.seen_at < SEEN_EVERY / 2:
@@ -161,7 +161,7 @@ def is_presenter() -> bool:
 
 def try_passcode(entered: str) -> tuple[bool, str]:
     """Check a passcode try; returns (unlocked, message)."""
-    runs = state.store_or_none()
+    runs = shared.store_or_none()
     # One count per browser (its identity cookie) and one per address, each with its own allowance.
     counts = {
         "browser": (f"passcode:id:{st.session_state.owner}", FREE_TRIES),
@@ -208,7 +208,7 @@ def render_panel() -> None:
         if ss.is_presenter:
             st.caption("You can delete and restore any run, clear the room and empty the archive (Runs tab).")
             if st.button("Leave presenter mode", key="presenter_leave"):
-                runs = state.store_or_none()
+                runs = shared.store_or_none()
                 if runs is not None:
                     try:
                         runs.set_setting(_presenter_key(ss.owner), "", actor())

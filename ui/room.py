@@ -23,7 +23,7 @@ from common import text
 from common.status import Status
 from store import Run
 from train.roomeval import RoomScorer, Score
-from ui import access, state
+from ui import access, session, shared
 
 REFRESH = 2.0  # seconds: how often the board redraws, and the age of the data it shows at most
 JOIN_ENV = "DIGIT_STUDIO_JOIN_URL"
@@ -40,13 +40,13 @@ def scorer() -> RoomScorer:
     return RoomScorer()
 
 
-def room_score(entry: state.ModelEntry) -> Score | None:
+def room_score(entry: session.ModelEntry) -> Score | None:
     """A session's model scored on the room's test half (None without a store)."""
-    runs = state.store_or_none()
+    runs = shared.store_or_none()
     if runs is None:
         return None
     try:
-        key = "shipped" if entry.key == state.SHIPPED else entry.run_id or f"{entry.key}:{id(entry.net)}"
+        key = "shipped" if entry.key == session.SHIPPED else entry.run_id or f"{entry.key}:{id(entry.net)}"
         return scorer().score(key, entry.net, runs)
     except store.StoreError:
         return None
@@ -66,7 +66,7 @@ def run_scores(runs_store: store.Store, runs: list[Run]) -> dict[int, Score]:
 
 def scores_for(runs: list[Run]) -> dict[int, Score]:
     """``run_scores`` with this server's store; {} when it cannot be read."""
-    runs_store = state.store_or_none()
+    runs_store = shared.store_or_none()
     try:
         return {} if runs_store is None else run_scores(runs_store, runs)
     except store.StoreError:
@@ -154,7 +154,7 @@ def _nickname_still_kept() -> None:
     if not kept or time.time() - ss.get("nickname_checked", 0.0) < access.SEEN_EVERY / 2:
         return
     ss.nickname_checked = time.time()
-    runs = state.store_or_none()
+    runs = shared.store_or_none()
     try:
         now = runs.nickname(ss.owner) if runs is not None else kept
     except store.StoreError:
@@ -244,7 +244,7 @@ def build(runs_store: store.Store | None) -> Snapshot:
         snap.counts = runs_store.drawing_counts()
         snap.sharing = runs_store.sharing()
         snap.round = runs_store.round()
-        snap.shipped_score = scorer().score("shipped", state.shipped_model(), runs_store, revision)
+        snap.shipped_score = scorer().score("shipped", shared.shipped_model(), runs_store, revision)
         net, snap.board_model, snap.board_score = _board_model(runs_store, revision, scores)
         latest = runs_store.drawings(with_png=True, limit=LATEST, newest_first=True)
         who = runs_store.names([d.owner for d in latest])
@@ -303,7 +303,7 @@ def _board_model(runs_store: store.Store, revision: tuple, scores: dict) -> tupl
         net = scorer().run_model(runs_store, chosen) if run is not None and run.has_model else None
         if net is not None:
             return net, store.run_label(run.id, run.name, run.config), scores.get(chosen)
-    shipped = state.shipped_model()
+    shipped = shared.shipped_model()
     return shipped, "the shipped model", scorer().score("shipped", shipped, runs_store, revision)
 
 
@@ -344,7 +344,7 @@ PASTE_MAX = 10_000  # characters of a nickname paste looked at: bounded work, ro
 
 def _save_nickname() -> None:
     ss = st.session_state
-    runs = state.store_or_none()
+    runs = shared.store_or_none()
     if runs is None:
         ss.nickname_note = ("error", "There is no run history on this server, so nicknames cannot be kept.")
         return
@@ -373,7 +373,7 @@ def nickname_field() -> None:
     """The participant's nickname (widget key ``nickname``): shown on the board, in runs and drawings."""
     ss = st.session_state
     if "nickname_kept" not in ss:
-        runs = state.store_or_none()
+        runs = shared.store_or_none()
         try:
             ss.nickname_kept = (runs.nickname(ss.owner) if runs is not None else None) or ""
         except store.StoreError:

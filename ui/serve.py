@@ -2,7 +2,7 @@
 
 ``streamlit run app.py`` runs no code of ours until the first browser connects, so the first
 visitors would wait while MNIST is loaded and framed. This starts the same warm-up
-(``ui.state.warm_up``) in a background thread, then hands the process to Streamlit's own
+(``ui.shared.warm_up``) in a background thread, then hands the process to Streamlit's own
 command line with ``run app.py`` and the options given here (``--server.port 8501`` ...).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ui import state
+from ui import shared
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
@@ -19,7 +19,7 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 def main(argv: list[str]) -> int:
     from streamlit.web import cli
 
-    state.warm_up(force=True)
+    shared.warm_up(force=True)
     sys.argv = ["streamlit", "run", str(APP), *argv]
     return cli.main()
 

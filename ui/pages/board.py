@@ -16,7 +16,7 @@ import store
 from common import text
 from common.status import Status
 from store import dataset
-from ui import access, pages, room, state
+from ui import access, pages, room, session, shared
 from ui.widgets import layout, plots
 
 _CSS = """
@@ -53,7 +53,7 @@ def render() -> None:
 
 
 def _snapshot() -> room.Snapshot:
-    return room.feed().get(state.store_or_none())
+    return room.feed().get(shared.store_or_none())
 
 
 def _clock(seconds: float) -> str:
@@ -240,7 +240,7 @@ def _flash() -> None:
 
 
 def _presenter() -> None:
-    runs = state.store_or_none()
+    runs = shared.store_or_none()
     st.divider()
     st.header("Presenter")
     _flash()
@@ -262,7 +262,7 @@ def _presenter() -> None:
 def _review_live() -> None:
     """The review and the export, redrawn every REVIEW_EVERY seconds, so that new drawings reach
     the presenter without a click (only an unlocked presenter's board runs this)."""
-    runs = state.store_or_none()
+    runs = shared.store_or_none()
     if runs is None:
         return
     _flash()  # a Delete or Restore here reruns only this fragment
@@ -309,7 +309,7 @@ def _settings(runs: store.Store) -> None:
         "The board reads the drawings with",
         options,
         index=options.index(chosen) if chosen in with_model else 0,
-        format_func=lambda i: "the shipped model" if i == 0 else text.clean(with_model[i].label, state.LABEL_LEN),
+        format_func=lambda i: "the shipped model" if i == 0 else text.clean(with_model[i].label, session.LABEL_LEN),
         key="board_model_pick",
         on_change=lambda: _act(
             lambda: runs.set_board_model(ss.board_model_pick or None, access.actor()), "The board's model was changed."
@@ -325,7 +325,7 @@ def _people(runs: store.Store) -> None:
             "Remove a nickname",
             list(named),
             index=None,
-            format_func=lambda i: text.clean(named.get(i, "?"), state.LABEL_LEN),
+            format_func=lambda i: text.clean(named.get(i, "?"), session.LABEL_LEN),
             key="people_pick",
             placeholder="Nobody has a nickname yet" if not named else "Pick a nickname",
             help="The person becomes a Guest again, keeps their runs and drawings, and cannot take the name back.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from common import _
-from ui import access, pages, room, state
+from ui import access, pages, room, session, shared
 from ui.sidebar import training as sidebar
 from ui.tabs import data as data_tab
 from ui.tabs import draw, inside, runs, sigmoid, teach, training
@@ -27,9 +27,9 @@ def render() -> None:
     # settings widgets are most of that, so the canvas is ready sooner without them. On a phone the
     # sidebar is closed anyway. Not under AppTest: no
     # browser there, and its tests drive the sidebar from the first run.
-    later = not st.session_state.get("page_shown") and state.served()
+    later = not st.session_state.get("page_shown") and shared.served()
     layout.page(layout.presenter(), await_canvas=later)
-    state.harvest()  # a run that just ended: its model is the one the tabs show
+    session.harvest()  # a run that just ended: its model is the one the tabs show
     # The page before the sidebar: the browser builds elements in the order the script sends them,
     # so the canvas is ready to draw on before the sidebar's many settings widgets are.
     with st.container(horizontal=True, vertical_alignment="bottom", key="title_row"):

@@ -17,7 +17,7 @@ from train import PRESETS, TrainConfig
 from train.config import Setting, config_from_strings, config_to_strings, described, kind_of, quoted
 from train.job import TrainingJob
 from train.room import with_room
-from ui import access, limits, state
+from ui import access, limits, session, shared
 from ui.tabs import training
 from ui.widgets.plots import GREEN, GREY, line_spec
 
@@ -144,7 +144,7 @@ def settings() -> TrainConfig | None:
         apply_config(PRESETS["recommended"])
         _from_link()
     for note in ss.get("link_notes", []):
-        st.warning(f"Shared link: {state.plain(note, 300)}", icon=":material/link:")
+        st.warning(f"Shared link: {session.plain(note, 300)}", icon=":material/link:")
     st.selectbox(
         "Preset",
         list(PRESET_LABELS),
@@ -183,10 +183,10 @@ def _start(cfg: TrainConfig) -> None:
     if wait:
         st.warning(f"Wait {wait:.0f} s before starting another run.")
         return
-    data = state.dataset(where=st.sidebar)
+    data = shared.dataset(where=st.sidebar)
     if data is None:
         return
-    runs, _ = state.run_history()
+    runs, _ = shared.run_history()
     owner = ss.get("owner", store.PRESENTER)
     why = None if runs is None or access.is_presenter() else _person_limit(runs, owner)
     if why:
@@ -200,7 +200,7 @@ def _start(cfg: TrainConfig) -> None:
             return
 
         load = lambda: with_room(data, runs, cfg)
-    slots = state.training_slots()
+    slots = shared.training_slots()
     sink = partial(Recorder, runs, cfg.to_dict(), "app", name, owner)
     job = TrainingJob(cfg, load, slots, name=name, sink=sink, owner=owner)
     if _training_elsewhere(runs, owner) or not slots.claim(owner, job):
@@ -210,7 +210,7 @@ def _start(cfg: TrainConfig) -> None:
         )
         return
     limits.count_run(ss)
-    state.start_job(job)
+    session.start_job(job)
 
 
 def _training_elsewhere(runs: store.Store | None, owner: str) -> bool:
@@ -319,7 +319,7 @@ def _result(job: TrainingJob | None) -> None:
     took = f"{seconds:.1f} s" if seconds >= 0.05 else "under 0.1 s"  # a 1,000-digit epoch read "0.0 s"
     st.caption(f"{length[0].upper()}{length[1:]}, {took} of training. It is now the model on the Draw tab.")
     if job.stop_reason:
-        st.caption(state.plain(f"It stopped because {job.stop_reason}.", 200))
+        st.caption(session.plain(f"It stopped because {job.stop_reason}.", 200))
     if job.recorder is not None and job.recorder.error:
         st.warning(text.message(job.recorder.error, 400))
 
@@ -328,10 +328,10 @@ def render() -> None:
     with st.sidebar:
         st.header("Train a model")
         cfg = settings()
-        job = state.harvest()
+        job = session.harvest()
         ss = st.session_state
-        for label in limits.trim(ss.models, {state.SHIPPED, ss.model_key, ss.get("select_next")}):
-            st.toast(state.plain(f"{label} was let go: a session keeps {limits.MAX_MODELS} models.", 250))
+        for label in limits.trim(ss.models, {session.SHIPPED, ss.model_key, ss.get("select_next")}):
+            st.toast(session.plain(f"{label} was let go: a session keeps {limits.MAX_MODELS} models.", 250))
         if job is not None and not job.done:
             _live(job)
             return

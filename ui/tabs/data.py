@@ -8,7 +8,7 @@ import torch
 
 import model
 from train import styles
-from ui import state
+from ui import shared
 from ui.widgets import plots
 
 STYLED_DIGITS = (1, 7, 9)  # the digits train/styles.py restyles
@@ -68,7 +68,7 @@ def _before_after_png(_data, index: int, framing: str) -> bytes:
 
 
 def render() -> None:
-    data = state.dataset()
+    data = shared.dataset()
     if data is None:
         return
     c1, c2, c3 = st.columns(3)

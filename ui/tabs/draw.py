@@ -12,7 +12,7 @@ import model
 from common import text
 from model.digitness import MESSAGES as NOT_A_DIGIT
 from model.preprocess import PROBLEMS, ink_problem
-from ui import state
+from ui import session
 from ui.tabs import photo as photo_view
 from ui.tabs import teach
 from ui.widgets import canvas, inline, layout
@@ -32,11 +32,11 @@ def classify(net: model.LinearDigits, image) -> model.Reading | None:
 
 
 def _model_selector() -> None:
-    entries = state.models()
+    entries = session.models()
     st.selectbox(
         "Classify with",
         list(entries),
-        format_func=lambda k: text.clean(entries[k].label, state.LABEL_LEN),
+        format_func=lambda k: text.clean(entries[k].label, session.LABEL_LEN),
         key="model_key",
         help="The shipped model, or one you trained in this session (newest is selected).",
     )
@@ -51,7 +51,7 @@ def _ink_figure(ink: np.ndarray, box: tuple[int, int, int, int], size: int = 140
     return inline.figure(inline.png_uri(inline.gray8(ink[::step, ::step])), "ink and its box", False, frac)
 
 
-def _explain(entry: state.ModelEntry, result: model.Reading) -> str:
+def _explain(entry: session.ModelEntry, result: model.Reading) -> str:
     """Why it decided: each pixel's contribution to the two best scores (HTML, ui/inline.py)."""
     proba, z, framed = result.proba, result.logits, result.framed
     order = np.argsort(-proba)
@@ -94,7 +94,7 @@ NOTES = {  # under the answer, for the models whose confidence reads differently
 }
 
 
-def _answer(slot: DeltaGenerator, entry: state.ModelEntry, proba: np.ndarray, presenter: bool) -> None:
+def _answer(slot: DeltaGenerator, entry: session.ModelEntry, proba: np.ndarray, presenter: bool) -> None:
     digit = int(proba.argmax())
     note = NOTES.get(entry.net.kind)
     if presenter:
@@ -156,8 +156,8 @@ class Slots(NamedTuple):
 def render() -> None:
     presenter = layout.is_presenter()
     # The selector under the answer shows this model; read first, so the page is built in order.
-    state.apply_pending_selection()
-    entry = state.current()
+    session.apply_pending_selection()
+    entry = session.current()
     framing = entry.net.metadata["framing"]
     left, right = st.columns([3, 2] if presenter else [1, 1], gap="large")
     with right:
@@ -192,7 +192,7 @@ def _live(slots: Slots, presenter: bool, photo: bool, uploaded: bytes | None) ->
     )
     if teach.stale():  # the presenter switched the room's sharing: the teach row says so at once
         st.rerun(scope="app")
-    entry = state.current()
+    entry = session.current()
     framing = entry.net.metadata["framing"]
     if photo:
         problem = "none" if uploaded is None else photo_view.read(uploaded, framing)["reason"]
@@ -210,7 +210,7 @@ def _live(slots: Slots, presenter: bool, photo: bool, uploaded: bytes | None) ->
 
 
 def _show(
-    slots: Slots, entry: state.ModelEntry, image, result: model.Reading | None, problem, messages, presenter
+    slots: Slots, entry: session.ModelEntry, image, result: model.Reading | None, problem, messages, presenter
 ) -> None:
     """Write the answer to ``image`` (a drawing or a photo's bytes) into the slots."""
     st.session_state.last_result = result
@@ -231,7 +231,7 @@ def _show(
     _details(slots.details, entry, result)
 
 
-def _details(slot: DeltaGenerator, entry: state.ModelEntry, result: model.Reading) -> None:
+def _details(slot: DeltaGenerator, entry: session.ModelEntry, result: model.Reading) -> None:
     """What the model sees, and why it decided."""
     steps = result.steps
     if "photo" in steps:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import state
+from ui import session, shared
 from ui.tabs.runs import gone_notice
 from ui.widgets import figures
 
@@ -14,7 +14,7 @@ SPINNER = "Drawing this model's figures…"
 def ready() -> bool:
     """Whether the current model's figures are made: then the tab is sent with every run of the page,
     hidden until opened, so that opening it shows them at once instead of waiting for a run."""
-    return state.dataset() is not None and figures.digest(state.current().net) in figures.made()
+    return shared.dataset() is not None and figures.digest(session.current().net) in figures.made()
 
 
 @st.fragment(run_every=0.3)
@@ -33,15 +33,15 @@ def await_figures() -> None:
 
 def render() -> None:
     gone_notice()
-    entry = state.current()
-    st.subheader(f"Weights of {state.plain(entry.label, state.LABEL_LEN)}")
+    entry = session.current()
+    st.subheader(f"Weights of {session.plain(entry.label, session.LABEL_LEN)}")
     with st.spinner(SPINNER):
         st.image(figures.weights_png(entry.net))
     st.caption(
         "Each digit's score is the sum of weight × pixel over the 784 pixels, plus a bias. Red pixels are "
         "evidence for the digit, blue against: you can often see the digit's shape, and its rivals' in blue."
     )
-    data = state.dataset()
+    data = shared.dataset()
     if data is None:
         return
     with st.spinner(SPINNER):

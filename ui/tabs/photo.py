@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from model.photo import UnreadableImage, photo_steps
-from ui import state
+from ui import session
 from ui.widgets.plots import enlarge
 
 TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
@@ -31,7 +31,7 @@ def uploaded(framing: str) -> bytes | None:
         return None
     data, name = ss.last_upload
     if upload is None:
-        st.caption(f"Your last photo, {state.plain(name)}: upload another to replace it.")
+        st.caption(f"Your last photo, {session.plain(name)}: upload another to replace it.")
     show_photo(read(data, framing), name)
     return data
 
@@ -59,7 +59,7 @@ def read(data: bytes, framing: str) -> dict:
 
 def show_photo(steps: dict, name: str | None = None) -> None:
     if "photo" in steps:
-        st.image(steps["photo"], caption=state.plain(name) if name else None, width=280, clamp=True)
+        st.image(steps["photo"], caption=session.plain(name) if name else None, width=280, clamp=True)
 
 
 def _grey(a: np.ndarray, size: int = 120) -> np.ndarray:

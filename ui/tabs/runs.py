@@ -16,7 +16,7 @@ from common import _, text
 from common.status import Status
 from store import Run, Store
 from train.loop import EpochMetrics
-from ui import access, room, state
+from ui import access, room, session, shared
 from ui.tabs import takehome
 from ui.widgets import plots
 
@@ -71,7 +71,7 @@ def _leaderboard(runs: list[Run], names: dict[str, str], me: str) -> None:
         f"{best.test_accuracy:.2%}",
         help="The highest test accuracy of any finished or stopped run on this server.",
     )
-    who = state.plain(best.name) if best.name else f"Run #{best.id}"
+    who = session.plain(best.name) if best.name else f"Run #{best.id}"
     st.markdown(
         f"**{who}**: {c['model']}, {c['optimizer']}, lr {c['lr']:g}, "
         f"batch {c['batch_size']}, {c['epochs']} epochs, {c['framing']}"
@@ -108,7 +108,7 @@ _MARKS = {
 def picked(run: Run) -> str:
     """A run as a picker lists it: its label, and how it ended unless it finished."""
     mark = _MARKS.get(run.status)
-    label = text.clean(run.label, state.LABEL_LEN)
+    label = text.clean(run.label, session.LABEL_LEN)
     return f"{label} ({mark})" if mark else label
 
 
@@ -165,7 +165,7 @@ def _manage(runs_store: Store, runs: list[Run], names: dict[str, str]) -> None:
     mine = run.may_change(me)
     whose = "yours" if run.owner == me.owner else f"by {names.get(run.owner, '?')}"
     st.caption(
-        f"Run #{run.id} is {state.plain(whose)}."
+        f"Run #{run.id} is {session.plain(whose)}."
         + ("" if mine else " Only its owner or the presenter may rename or delete it.")
     )
     c1, c2 = st.columns(2)
@@ -226,7 +226,7 @@ def _load(runs_store: Store, run_id: int) -> None:
         st.session_state.flash_error = text.message(str(exc).capitalize() + ".")
         return
     acc = f" ({run.test_accuracy:.1%})" if run.test_accuracy is not None else ""
-    key = state.new_model(
+    key = session.new_model(
         f"{run.label}{acc}", net, [EpochMetrics.from_dict(e) for e in runs_store.epochs(run_id)], run_id=run_id
     )
     st.session_state.model_key = key
@@ -259,7 +259,7 @@ def _archive(runs_store: Store, names: dict[str, str]) -> None:
         for r in archived:
             c1, c2 = st.columns([4, 1])
             who = "you" if r.owner == me.owner else names.get(r.owner, "?")
-            c1.text(text.clean(f"{r.label} (by {who})", state.LABEL_LEN))
+            c1.text(text.clean(f"{r.label} (by {who})", session.LABEL_LEN))
             c2.button(
                 "Restore",
                 key=f"run_restore_{r.id}",
@@ -277,7 +277,7 @@ def _presenter_controls(runs_store: Store, runs: list[Run]) -> None:
     online = runs_store.online()
     st.caption(
         f"Online now ({len(online)}): "
-        + (", ".join(state.plain(p["nickname"] or p["label"]) for p in online) or "nobody")
+        + (", ".join(session.plain(p["nickname"] or p["label"]) for p in online) or "nobody")
     )
     c1, c2 = st.columns(2)
     with c1:
@@ -312,7 +312,7 @@ def _empty_archive(runs_store: Store) -> None:
     _guarded(lambda: runs_store.empty_archive(access.actor()), "The archive was emptied.")
 
 
-def history_csv(entry: state.ModelEntry) -> bytes:
+def history_csv(entry: session.ModelEntry) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["epoch", "train_loss", "test_loss", "test_accuracy", "seconds", "partial"])
@@ -323,7 +323,7 @@ def history_csv(entry: state.ModelEntry) -> bytes:
 
 def _export_import() -> None:
     st.subheader("Export and import models")
-    entry = state.current()
+    entry = session.current()
     slug = "-".join("".join(ch if ch.isalnum() else " " for ch in entry.label.lower()).split())[:60]
     c1, c2 = st.columns(2)
     c1.download_button(
@@ -331,7 +331,7 @@ def _export_import() -> None:
         entry.checkpoint_bytes(),
         file_name=f"digit-studio-{slug}.safetensors",
         mime="application/octet-stream",
-        help=f"{state.plain(entry.label, state.LABEL_LEN)}: weights plus its settings and metrics. Never a pickle.",
+        help=f"{session.plain(entry.label, session.LABEL_LEN)}: weights plus its settings and metrics. Never a pickle.",
     )
     c2.download_button(
         "Download its training history (.csv)",
@@ -352,15 +352,15 @@ def _export_import() -> None:
     try:
         net = model.from_bytes(upload.getvalue())
     except model.CheckpointError as exc:
-        st.error(f"{state.plain(upload.name)} was refused: {text.message(exc)}")
+        st.error(f"{session.plain(upload.name)} was refused: {text.message(exc)}")
         return
     acc = net.metadata.get("metrics", {}).get("test_accuracy")
     st.session_state.model_upload_done = upload.file_id
-    state.add_model(
+    session.add_model(
         f"Uploaded {text.clean(upload.name, 40)}" + (f" ({acc:.1%})" if isinstance(acc, float) else ""),
         net,
         [EpochMetrics.from_dict(e) for e in net.metadata.get("history", [])],  # validated by the reader
-        message=f"{state.plain(upload.name)} loaded: it is now the model on the Draw tab.",
+        message=f"{session.plain(upload.name)} loaded: it is now the model on the Draw tab.",
     )
 
 
@@ -372,8 +372,8 @@ def _flash_error() -> None:
 def gone_notice() -> None:
     """The current model came from a run that someone has since deleted: say so (the model stays
     usable in this session; it is this session's copy). Never raises."""
-    entry = state.current()
-    runs_store = state.store_or_none()
+    entry = session.current()
+    runs_store = shared.store_or_none()
     if entry.run_id is None or runs_store is None:
         return
     try:
@@ -388,9 +388,9 @@ def gone_notice() -> None:
 
 
 def render() -> None:
-    state.flash()
+    session.flash()
     _flash_error()
-    runs_store, error = state.run_history()
+    runs_store, error = shared.run_history()
     gone_notice()
     _export_import()
     if runs_store is None:

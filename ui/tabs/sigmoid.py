@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from model.checkpoint import DEFAULT_PATH
-from ui import state
+from ui import session
 from ui.widgets import plots
 
 COMPARISON = DEFAULT_PATH.parent / "sigmoid_comparison.json"
@@ -56,8 +56,8 @@ def _table(rows: list[dict]) -> str:
     """A small table in Markdown: no pandas and no Arrow, whose first import was this tab's cold wait
     (about 2 s on a loaded 2-core server) and costs a server ~30 MB."""
     head = list(rows[0])
-    lines = ["| " + " | ".join(state.plain(h) for h in head) + " |", "|" + " --- |" * len(head)]
-    lines += ["| " + " | ".join(state.plain(row[h]) for h in head) + " |" for row in rows]
+    lines = ["| " + " | ".join(session.plain(h) for h in head) + " |", "|" + " --- |" * len(head)]
+    lines += ["| " + " | ".join(session.plain(row[h]) for h in head) + " |" for row in rows]
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ from streamlit.delta_generator import DeltaGenerator
 import model
 import store
 from common import text
-from ui import access, limits, room, state
+from ui import access, limits, room, shared
 
 SIDE = 280  # the stored drawing's longer side at most: the canvas's own size
 
@@ -40,7 +40,7 @@ def source(image, result: model.Reading):
 @st.cache_data(ttl=room.REFRESH, show_spinner=False)
 def _room_sharing(url: str) -> bool | None:
     """The presenter's switch, read at most once per REFRESH for every session (None: no store)."""
-    runs = state.store_or_none()
+    runs = shared.store_or_none()
     try:
         return None if runs is None else runs.sharing()
     except store.StoreError:
@@ -57,7 +57,7 @@ def _init_choice(runs: store.Store) -> None:
 
 
 def _set_choice() -> None:
-    runs = state.store_or_none()
+    runs = shared.store_or_none()
     if runs is not None:
         try:
             runs.set_shares(st.session_state.owner, bool(st.session_state.share_drawings))
@@ -69,7 +69,7 @@ def _teach(label: int | None) -> None:
     """A callback: keep the drawing whose answer is on screen with this label (or say why not)."""
     ss = st.session_state
     ss.teach_label = None  # the pills are a one-shot choice
-    image, runs = ss.get("teach_image"), state.store_or_none()
+    image, runs = ss.get("teach_image"), shared.store_or_none()
     if label is None or image is None or runs is None:
         return
     if not ss.get("share_drawings", True):
@@ -165,7 +165,7 @@ def render() -> DeltaGenerator:
     Draw tab, not per stroke; the page hides it while there is no answer). Returns the place of its
     note, which each stroke rewrites (``show_note``)."""
     ss = st.session_state
-    runs = state.store_or_none()
+    runs = shared.store_or_none()
     if runs is None:
         return st.container()
     _init_choice(runs)
@@ -201,7 +201,7 @@ def render() -> DeltaGenerator:
 def share_toggle() -> None:
     """The participant's own switch (widget key ``share_drawings``), kept in the store so that a
     reload keeps it; in the sidebar, so it can be turned off before the first drawing."""
-    runs = state.store_or_none()
+    runs = shared.store_or_none()
     if runs is None:
         return
     _init_choice(runs)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from common import _, text
 from train.config import in_words
-from ui import room, state
+from ui import room, session, shared
 from ui.widgets import plots
 
 TUTORIAL_SECONDS = 11 * 60  # the tutorial's 50 epochs, timed on this 2-core CPU
@@ -27,18 +27,18 @@ def render() -> None:
     job = st.session_state.job
     if job is not None and not job.done:
         st.info("Training is running: follow it in the sidebar. Its full curves appear here when it ends.")
-    entry = state.current()
-    if entry.key == state.SHIPPED:
-        history, cfg = entry.history, state.shipped_record()["config"]
+    entry = session.current()
+    if entry.key == session.SHIPPED:
+        history, cfg = entry.history, shared.shipped_record()["config"]
         st.subheader("How the shipped model was trained")
         st.caption("Train your own in the sidebar: the curves of your latest run replace these.")
     else:
         history, cfg = entry.history, entry.net.metadata["config"]
-        st.subheader(state.plain(entry.label, state.LABEL_LEN))
+        st.subheader(session.plain(entry.label, session.LABEL_LEN))
     if not history:
         st.info("No training curves for this model.")
         return
-    st.image(state.cached_png(entry, "training", lambda: plots.plot_training(history)))
+    st.image(session.cached_png(entry, "training", lambda: plots.plot_training(history)))
     st.caption(
         "Left: the loss, how wrong the model is on average (lower is better): grey for each batch, blue for "
         "the training digits and orange for the test digits after each epoch. Right: test accuracy, the "

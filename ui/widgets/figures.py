@@ -1,7 +1,7 @@
 """A model's Inside-the-model figures (weights, confusion matrix, per-digit accuracy, misread
 digits), drawn once per weights and shared by every session: they depend only on the model.
 
-The warm-up and a finished training job draw them in the background (ui/state.py), so the tab
+The warm-up and a finished training job draw them in the background (ui/shared.py, ui/session.py), so the tab
 shows them at once; the tab (ui/tabs/inside.py) reads them.
 """
 
