@@ -13,7 +13,7 @@ import store
 from common.status import Status
 from tests.conftest import shown, synthetic_mnist
 from tests.drawing import PLACEMENTS, render
-from ui import room, session, shared
+from ui import room, shared
 from ui.tabs import teach
 from ui.widgets import canvas
 
@@ -50,12 +50,21 @@ def app(monkeypatch):
 
 
 def board_page():
-    """The /room page as app.py frames it (AppTest cannot switch to a page that is a function)."""
-    from ui import access
-    from ui.pages import board
+    """The /room page as app.py frames it (AppTest cannot switch to a page that is a function), with
+    the pages app.py registers for the links between them."""
+    import streamlit as st
+
+    from ui import access, pages, session  # noqa: F811 - AppTest runs this function's source alone
+    from ui.pages import board, studio
 
     session.init()
     access.init()
+    pages.register(
+        **{
+            pages.STUDIO: st.Page(studio.render, title="Digit Studio", default=True),
+            pages.BOARD: st.Page(board.render, title="Room board", url_path=pages.BOARD_PATH),
+        }
+    )
     board.render()
 
 

@@ -19,7 +19,7 @@ import streamlit as st
 
 import model
 import store
-from common import text
+from common import _, text
 from common.status import Status
 from store import Run
 from train.roomeval import RoomScorer, Score
@@ -30,7 +30,7 @@ JOIN_ENV = "DIGIT_STUDIO_JOIN_URL"
 # Behind a proxy on this machine (make cluster: nginx), the port participants open instead of
 # this process's own, which listens on loopback only.
 JOIN_PORT_ENV = "DIGIT_STUDIO_JOIN_PORT"
-LATEST = 12  # shared drawings shown on the board
+LATEST = 6  # shared drawings on the board: one row of them at 1920 px, so the leaderboard stays in view
 BOARD_ROWS = 10  # leaderboard rows on the projector: readable from the back of the room
 ONLINE_WITHIN = 60.0  # seconds: a session that said "still here" this recently is online
 
@@ -218,10 +218,23 @@ def feed() -> Feed:
     return Feed()
 
 
+# The leaderboard's words for a run's settings: a newcomer reads them on the projector, so no
+# abbreviations and no field names. The default model (softmax) goes unsaid.
+_OPTIMIZER_WORDS = {"sgd": "SGD", "sgd-momentum": "SGD with momentum", "adam": "Adam"}
+_MODEL_WORDS = {"tutorial-sigmoid": "Tutorial sigmoid", "one-vs-rest": "One-vs-rest"}
+
+
 def short_settings(c: dict) -> str:
-    return f"{c['model']}, {c['optimizer']} lr {c['lr']:g}, bs {c['batch_size']}, {c['epochs']} ep, {c['framing']}" + (
-        ", aug" if c.get("augment") else ""
-    )
+    """A run's settings in plain words, for example "Adam, learning rate 0.02, 3 passes"."""
+    epochs = int(c.get("epochs") or 0)
+    parts = [
+        _(_MODEL_WORDS[c["model"]]) if c.get("model") in _MODEL_WORDS else "",
+        _(_OPTIMIZER_WORDS.get(c.get("optimizer"), str(c.get("optimizer", "")))),
+        _("learning rate {lr}").format(lr=f"{c['lr']:g}") if "lr" in c else "",
+        (_("1 pass") if epochs == 1 else _("{n} passes").format(n=epochs)) if epochs else "",
+        _("varied digits") if c.get("augment") else "",
+    ]
+    return ", ".join(p for p in parts if p)
 
 
 def build(runs_store: store.Store | None) -> Snapshot:

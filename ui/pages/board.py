@@ -13,7 +13,7 @@ import time
 import streamlit as st
 
 import store
-from common import text
+from common import _, text
 from common.status import Status
 from store import dataset
 from ui import access, pages, room, session, shared
@@ -21,20 +21,32 @@ from ui.widgets import layout, plots
 
 _CSS = """
 <style>
+/* The board is read from the back of a room: on a wide screen (a projector) no text of it is under
+   24 px. max(.., 1em) keeps what is bigger (headings, the metrics' values) as big as it is. */
+@media (min-width: 1600px) {
+  [data-testid="stMainBlockContainer"]:has(.st-key-board) { padding: 2.5rem 2rem 3rem 2rem; max-width: none; }
+  .st-key-board :is(p, span, div, td, th, li, a, small, label, code) { font-size: max(1.5rem, 1em); }
+  .st-key-board [data-testid="stMetricValue"] { font-size: 3rem; line-height: 1.1; }
+  .st-key-board [data-testid="stMetricValue"] * { font-size: inherit; }
+  .st-key-board_runs :is(td, th) { padding: 0.3rem 0.6rem; line-height: 1.3; }
+  .st-key-board h3 { padding: 0.25rem 0 0 0; }
+}
 .st-key-join_address p { font-size: 1.9rem; font-weight: 700; line-height: 1.2; word-break: break-all; margin: 0; }
-.st-key-round_clock [data-testid="stMetricValue"] { font-size: 4.5rem; line-height: 1.05; }
-.st-key-board_counts [data-testid="stMetricValue"] { font-size: 3rem; }
+.st-key-board .st-key-round_clock [data-testid="stMetricValue"] { font-size: 3.5rem; line-height: 1.05; }
 .st-key-round_winner p { font-size: 2rem; font-weight: 700; }
-.st-key-board_runs table { font-size: 1.15rem; }
-/* read from the back of a room: who is here, and under each drawing what it was read as */
-.st-key-board_people [data-testid="stCaptionContainer"] { font-size: 1.25rem; color: inherit; }
-.st-key-board_latest [data-testid="stImageCaption"] [data-testid="stCaptionContainer"] { font-size: 1.1rem; }
+.st-key-board_people [data-testid="stCaptionContainer"] { color: inherit; }
+.st-key-board_latest [data-testid="stImageCaption"] { line-height: 1.25; }
 </style>
 """
 ROUND_SHOWN = 30 * 60.0  # seconds a finished round's winner stays on the board
 PEOPLE = 40  # names listed under the online count
+PEOPLE_CHARS = 150  # ... or fewer: two lines of them at 24 px, so the board below stays in the first screen
 REVIEW = 60  # drawings the presenter reviews at once
-REVIEW_EVERY = 5.0  # seconds between redraws of the presenter's review (new drawings, the export's counts)
+REVIEW_EVERY = 5.0  # seconds between redraws of the presenter's panel (names, the round, new drawings)
+FLASH_SECONDS = 8.0  # a confirmation stays at least this long, unless the presenter's next action replaces it
+DRAWING_PX = 160  # a shared drawing's width on the board
+QR_PX = 180
+CONFUSION_DPI = plots.BOARD_CONFUSION_DPI
 FORMATS = {"MNIST test %": "{:.1f}", "room %": "{:.1f}", "epoch": "{:.0f}"}
 
 
@@ -45,9 +57,18 @@ def render() -> None:
         access.render_panel()
         room.presence()  # a participant watching the board is in the room too
     layout.board(access.is_presenter())
-    st.title("Room board")
-    _header()
-    _live()
+    # One screen of a 1920x1080 projector: on the left who is here, the round, the latest drawings
+    # and the leaderboard (whose later rows may run below); on the right how to join and the
+    # confusion matrix, at its natural size.
+    with st.container(key="board"):
+        left, right = st.columns([1.8, 1], gap="large")
+        with left:
+            _header()
+            _round()
+            _live()
+        with right:
+            _join()
+            _confusion()
     if access.is_presenter():
         _presenter()
 
@@ -63,54 +84,71 @@ def _clock(seconds: float) -> str:
 
 @st.fragment(run_every=1.0)
 def _header() -> None:
-    """Who is here, how many runs and drawings, and the timed round's clock: redrawn every second
-    from the shared snapshot (the countdown is computed here from the round's end), so a new
-    drawing shows within a second of the snapshot that has it."""
+    """Who is here, how many runs and drawings: redrawn every second from the shared snapshot, so a
+    new drawing shows within a second of the snapshot that has it."""
     snap = _snapshot()
-    if not snap.error:
-        _counts(snap)
-    _round(snap)
+    with st.container(horizontal=True, vertical_alignment="bottom", key="board_counts"):
+        st.title("Room board")
+        if not snap.error:
+            _counts(snap)
+    if snap.error:
+        st.warning(text.message(snap.error))
+        return
+    _in_the_room(snap)
+    if not snap.sharing:
+        st.caption(_("Sharing is off: the room keeps no new drawings until the presenter turns it on."))
 
 
 def _counts(snap: room.Snapshot) -> None:
-    with st.container(horizontal=True, key="board_counts"):
-        running = sum(r["status"] == Status.RUNNING for r in snap.runs)
-        st.metric("Online", snap.online, help="Participants with the app open in the last minute (not the presenter).")
-        st.metric("Runs", len(snap.runs), delta=f"{running} training" if running else None, delta_color="off")
-        drawn = snap.counts[store.TEST] + snap.counts[store.TRAIN]
-        st.metric(
-            "Shared drawings",
-            drawn,
-            help=f"Test half {snap.counts[store.TEST]}, training half {snap.counts[store.TRAIN]}.",
-        )
-        st.metric("Shipped model on the room", _pct(snap.shipped_score and snap.shipped_score.accuracy))
+    running = sum(r["status"] == Status.RUNNING for r in snap.runs)
+    st.metric("Online", snap.online, help="Participants with the app open in the last minute (not the presenter).")
+    st.metric("Runs", len(snap.runs), delta=f"{running} training" if running else None, delta_color="off")
+    drawn = snap.counts[store.TEST] + snap.counts[store.TRAIN]
+    st.metric(
+        "Shared drawings",
+        drawn,
+        help=f"Test half {snap.counts[store.TEST]}, training half {snap.counts[store.TRAIN]}.",
+    )
+    st.metric("Shipped model on the room", _pct(snap.shipped_score and snap.shipped_score.accuracy))
+
+
+def _in_the_room(snap: room.Snapshot) -> None:
     if snap.people:
-        shown = ", ".join(text.clean(n, 24) for n in snap.people[:PEOPLE])
-        more = f" and {len(snap.people) - PEOPLE} more" if len(snap.people) > PEOPLE else ""
+        names, length = [], 0
+        for n in snap.people[:PEOPLE]:
+            name = text.clean(n, 24)
+            if names and length + len(name) > PEOPLE_CHARS:
+                break
+            names.append(name)
+            length += len(name) + 2
+        more = len(snap.people) - len(names)
+        shown = ", ".join(names) + (_(" and {n} more").format(n=more) if more else "")
         with st.container(key="board_people"):
-            st.caption(f"In the room: {text.md(shown + more, 2000)}")
+            st.caption(f"In the room: {text.md(shown, 2000)}")
 
 
-def _round(snap: room.Snapshot) -> None:
+@st.fragment(run_every=1.0)
+def _round() -> None:
+    """The timed round's clock, counted down here every second from the round's end."""
+    snap = _snapshot()
     found = snap.round
-    if not found or time.time() - found["ends"] > ROUND_SHOWN:
+    if snap.error or not found or time.time() - found["ends"] > ROUND_SHOWN:
         return
     left = found["ends"] - time.time()
     title = text.md(found.get("title") or "Timed round")
-    limit = f"runs started in it with at most {found['max_seconds']:g} s of training compete"
+    limit = _("runs started in it with at most {s} s of training compete").format(s=f"{found['max_seconds']:g}")
     leader = snap.standings[0] if snap.standings else None
     with st.container(border=True, key="round_panel"):
-        c1, c2 = st.columns([1, 2])
+        c1, c2 = st.columns([1, 4], vertical_alignment="center")
         with c1.container(key="round_clock"):
             st.metric(f"Round {found['id']}", _clock(left) if left > 0 else "Over")
-        with c2:
-            st.markdown(f"**{title}**: {limit}.")
-            with st.container(key="round_winner"):
-                if leader is None:
-                    st.markdown("No run qualifies yet." if left > 0 else "No run qualified: no winner.")
-                else:
-                    word = "Leading" if left > 0 else "Winner"
-                    st.markdown(f"{word}: {text.md(leader['who'], 40)} (run \\#{leader['run']}), {_score_of(leader)}")
+        c2.markdown(f"**{title}**: {limit}.")
+        with c2.container(key="round_winner"):
+            if leader is None:
+                st.markdown("No run qualifies yet." if left > 0 else "No run qualified: no winner.")
+            else:
+                word = "Leading" if left > 0 else "Winner"
+                st.markdown(f"{word}: {text.md(leader['who'], 40)} (run \\#{leader['run']}), {_score_of(leader)}")
 
 
 def _score_of(row: dict) -> str:
@@ -123,20 +161,9 @@ def _score_of(row: dict) -> str:
 def _live() -> None:
     snap = _snapshot()
     if snap.error:
-        st.warning(text.message(snap.error))
         return
-    left, right = st.columns([3, 1], gap="large")
-    with left:
-        _leaderboard(snap)
-    with right:
-        _join(snap)
-    if not snap.sharing:
-        st.caption("Sharing is off: the room keeps no new drawings until the presenter turns it on.")
-    c1, c2 = st.columns([3, 2], gap="large")
-    with c1:
-        _latest(snap)
-    with c2:
-        _confusion(snap)
+    _latest(snap)
+    _leaderboard(snap)
 
 
 def _pct(value) -> str:
@@ -154,7 +181,7 @@ def _leaderboard(snap: room.Snapshot) -> None:
     table = pd.DataFrame(
         [
             {
-                "#": i + 1,
+                "rank": i + 1,  # not "#": st.table reads a header as Markdown too, and "#" is an empty heading
                 "who": text.md(r["who"], 24),  # st.table reads its cells as Markdown
                 "run": r["run"],
                 "name": text.md(r["name"], 30),
@@ -173,17 +200,21 @@ def _leaderboard(snap: room.Snapshot) -> None:
     people = len({r["owner"] for r in snap.runs})
     st.caption(
         f"Each person's best run (and any still training): {len(shown)} of {len(snap.runs)} runs by {people} "
-        f"{'person' if people == 1 else 'people'}; every run is in the studio's Runs tab. Ranked by room "
-        "accuracy: how well each model reads this room's own handwriting (its test half only), then by MNIST "
-        "test accuracy. A run gets its room score when it ends."
+        f"{'person' if people == 1 else 'people'}, ranked by room accuracy (the room's own test drawings), "
+        "then MNIST test accuracy. Every run is in the studio's Runs tab.",
+        help="Room accuracy: how well each model reads this room's own handwriting (its test half only). "
+        "A run gets its room score when it ends.",
     )
 
 
-def _join(snap: room.Snapshot) -> None:
-    st.subheader("Join")
-    st.image(room.qr_png(snap.join), width=260)
-    with st.container(key="join_address"):
-        st.markdown(text.md(snap.join, 200))
+@st.fragment(run_every=room.REFRESH)
+def _join() -> None:
+    snap = _snapshot()
+    with st.container(horizontal=True, vertical_alignment="center", key="board_join"):
+        st.image(room.qr_png(snap.join), width=QR_PX)
+        with st.container(key="join_address"):
+            st.markdown(_("To join, open:"))
+            st.markdown(text.md(snap.join, 200))
 
 
 def _latest(snap: room.Snapshot) -> None:
@@ -192,58 +223,91 @@ def _latest(snap: room.Snapshot) -> None:
         st.caption("None yet: under every prediction, press Right or pick the digit it is.")
         return
     st.caption(f"What {text.md(snap.board_model, 120)} reads in each (label → read as).")
-    cols = st.container(key="board_latest").columns(6)
-    for i, (d, who, read, _confidence) in enumerate(snap.latest):
-        mark = "✓" if read == d.label else "✗"
-        cols[i % 6].image(
-            d.png, caption=f"{d.label} → {read} {mark} · {text.md(who, 16)}", width=96, output_format="PNG"
-        )
+    with st.container(horizontal=True, key="board_latest"):
+        for d, who, read, _confidence in snap.latest:
+            mark = "✓" if read == d.label else "✗"
+            st.image(
+                d.png,
+                caption=f"{d.label} → {read} {mark}  \n{text.md(who, 12)}",
+                width=DRAWING_PX,
+                output_format="PNG",
+            )
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _confusion_png(confusion_bytes: bytes, title: str) -> bytes:
+def _confusion_png(confusion_bytes: bytes) -> bytes:
     import numpy as np
 
     cm = np.frombuffer(confusion_bytes, np.int64).reshape(10, 10)
-    return plots.figure_png(plots.plot_confusion(cm, title=title, board=True), dpi=80)
+    return plots.figure_png(plots.plot_confusion(cm, title="", board=True), dpi=CONFUSION_DPI)
 
 
-def _confusion(snap: room.Snapshot) -> None:
+@st.fragment(run_every=room.REFRESH)
+def _confusion() -> None:
+    snap = _snapshot()
+    if snap.error:
+        return
     st.subheader("The room's confusion matrix")
     score = snap.board_score
     if score is None or not score.n:
         st.caption("It appears once the room's test half has drawings.")
         return
-    title = f"{score.n} test drawings, room accuracy {score.accuracy:.1%}"
-    st.image(_confusion_png(score.confusion.tobytes(), title), width=520)
-    st.caption(f"Read by {text.md(snap.board_model, 120)}. Rows: the digit it is; columns: what the model read.")
+    st.caption(
+        _("{n} test drawings read by {model}: room accuracy {acc}.").format(
+            n=score.n, model=text.md(snap.board_model, 120), acc=f"{score.accuracy:.1%}"
+        )
+    )
+    width = round(plots.BOARD_CONFUSION_INCHES[0] * CONFUSION_DPI)  # its natural size: no text shrinks
+    with st.container(key="board_confusion"):
+        st.image(_confusion_png(score.confusion.tobytes()), width=width)
 
 
 # -- the presenter's controls ----------------------------------------------------------------------
 
 
-def _act(action, done: str) -> None:
+def _act(action, done: str, where: str = "top") -> None:
     """Run a store change for the presenter: a refusal is a message, never a traceback."""
     try:
         action()
     except (store.StoreError, store.Refused) as exc:
-        st.session_state.board_flash = ("error", text.message(str(exc).capitalize() + "."))
+        _say("error", text.message(str(exc).capitalize() + "."), where)
     else:
         room.feed().invalidate()
-        st.session_state.board_flash = ("ok", done)
+        _say("ok", done, where)
 
 
-def _flash() -> None:
-    found = st.session_state.pop("board_flash", None)
-    if found:
-        (st.error if found[0] == "error" else st.success)(found[1])
+def _say(kind: str, message: str, where: str = "top") -> None:
+    """The confirmation of the presenter's latest action (it replaces the one before), with the
+    time it was given and where it shows: at the top of the panel, or above the review's grid,
+    where the click was."""
+    st.session_state.board_flash = (kind, message, time.time(), where)
+
+
+def _flash(where: str) -> None:
+    """The latest confirmation, for FLASH_SECONDS: long enough to read, and gone after a refresh."""
+    found = st.session_state.get("board_flash")
+    if not found:
+        return
+    kind, message, at, shown_at = found
+    if time.time() - at > FLASH_SECONDS:
+        del st.session_state["board_flash"]
+    elif shown_at == where:
+        (st.error if kind == "error" else st.success)(message)
 
 
 def _presenter() -> None:
-    runs = shared.store_or_none()
     st.divider()
     st.header("Presenter")
-    _flash()
+    _presenter_live()
+
+
+@st.fragment(run_every=REVIEW_EVERY)
+def _presenter_live() -> None:
+    """The presenter's controls, redrawn from the store every REVIEW_EVERY seconds (only an unlocked
+    presenter's board runs this): a renamed participant, a round that ended and a new drawing show
+    without a click, and a confirmation goes once it has been read. A click here reruns only this."""
+    runs = shared.store_or_none()
+    _flash("top")
     if runs is None:
         st.warning("There is no run history on this server.")
         return
@@ -253,20 +317,6 @@ def _presenter() -> None:
             _settings(runs)
         with c2:
             _round_controls(runs)
-    except store.StoreError as exc:
-        st.warning(text.message(f"{str(exc).capitalize()}."))
-    _review_live()
-
-
-@st.fragment(run_every=REVIEW_EVERY)
-def _review_live() -> None:
-    """The review and the export, redrawn every REVIEW_EVERY seconds, so that new drawings reach
-    the presenter without a click (only an unlocked presenter's board runs this)."""
-    runs = shared.store_or_none()
-    if runs is None:
-        return
-    _flash()  # a Delete or Restore here reruns only this fragment
-    try:
         _review(runs)
         _clear_and_export(runs)
     except store.StoreError as exc:
@@ -287,7 +337,7 @@ def _settings(runs: store.Store) -> None:
         help="Off: Right / Wrong keep nothing, for everyone. Each participant can also turn it off for themselves.",
     )
     with st.form("room_join_form", border=False):
-        url = st.text_input(
+        st.text_input(
             "Join address (empty: this server's own)",
             value=runs.join_url(),
             key="room_join_url",
@@ -295,20 +345,15 @@ def _settings(runs: store.Store) -> None:
             placeholder=room.join_url(None),
             help=f"What the board shows and encodes in the QR code. Also settable with {room.JOIN_ENV}.",
         )
-        if st.form_submit_button("Save the join address"):
-            if url.strip() and not url.strip().lower().startswith(("http://", "https://")):
-                st.error("A join address starts with http:// or https://.")
-            else:
-                _act(lambda: runs.set_join_url(url, access.actor()), "The join address was saved.")
-                st.rerun()
+        st.form_submit_button("Save the join address", on_click=_save_join, args=(runs,))
     _people(runs)
     with_model = {r.id: r for r in runs.runs() if r.has_model}
     options = [0, *with_model]
     chosen = runs.board_model()
+    ss.board_model_pick = chosen if chosen in with_model else 0  # the store's, whoever changed it
     st.selectbox(
         "The board reads the drawings with",
         options,
-        index=options.index(chosen) if chosen in with_model else 0,
         format_func=lambda i: "the shipped model" if i == 0 else text.clean(with_model[i].label, session.LABEL_LEN),
         key="board_model_pick",
         on_change=lambda: _act(
@@ -317,11 +362,19 @@ def _settings(runs: store.Store) -> None:
     )
 
 
+def _save_join(runs: store.Store) -> None:
+    url = str(st.session_state.get("room_join_url") or "")
+    if url.strip() and not url.strip().lower().startswith(("http://", "https://")):
+        _say("error", _("A join address starts with http:// or https://."))
+    else:
+        _act(lambda: runs.set_join_url(url, access.actor()), _("The join address was saved."))
+
+
 def _people(runs: store.Store) -> None:
     """Take an offensive nickname off the board: it is removed, and nobody may pick it again here."""
     named = dict(runs.nicknamed())
     with st.form("people_form", border=False):
-        who = st.selectbox(
+        st.selectbox(
             "Remove a nickname",
             list(named),
             index=None,
@@ -330,33 +383,34 @@ def _people(runs: store.Store) -> None:
             placeholder="Nobody has a nickname yet" if not named else "Pick a nickname",
             help="The person becomes a Guest again, keeps their runs and drawings, and cannot take the name back.",
         )
-        if st.form_submit_button("Remove the nickname", disabled=not named) and who is not None:
-            name = named.get(who, "")
-            _act(
-                lambda: runs.remove_nickname(who, access.actor()),
-                f"“{text.md(name, store.NICK_MAX)}” was removed; nobody can pick it again in this room.",
-            )
-            st.rerun()
+        st.form_submit_button("Remove the nickname", disabled=not named, on_click=_remove_nickname, args=(runs,))
+
+
+def _remove_nickname(runs: store.Store) -> None:
+    who = st.session_state.get("people_pick")
+    if who is None:
+        return
+    name = dict(runs.nicknamed()).get(who, "")  # as it is now: they may have renamed themselves since
+    _act(
+        lambda: runs.remove_nickname(who, access.actor()),
+        f"“{text.md(name, store.NICK_MAX)}” was removed; nobody can pick it again in this room.",
+    )
+    st.session_state.people_pick = None
 
 
 def _round_controls(runs: store.Store) -> None:
     st.subheader("Timed round")
     with st.form("round_form", border=False):
-        title = st.text_input(
+        st.text_input(
             "Challenge",
             "Best room accuracy",
             key="round_title",
             max_chars=80,  # the board states the time limit
         )
         c1, c2 = st.columns(2)
-        seconds = c1.number_input("Round length (s)", 10, 3600, 120, step=10, key="round_seconds")
-        most = c2.number_input("Training time per run, at most (s)", 0.1, 600.0, 3.0, step=0.5, key="round_max_seconds")
-        if st.form_submit_button("Start the round", type="primary"):
-            _act(
-                lambda: runs.start_round(float(seconds), float(most), title, access.actor()),
-                f"The round started: {seconds} s.",
-            )
-            st.rerun()
+        c1.number_input("Round length (s)", 10, 3600, 120, step=10, key="round_seconds")
+        c2.number_input("Training time per run, at most (s)", 0.1, 600.0, 3.0, step=0.5, key="round_max_seconds")
+        st.form_submit_button("Start the round", type="primary", on_click=_start_round, args=(runs,))
     found = runs.round()
     if found and found["ends"] > time.time():
         st.button(
@@ -366,8 +420,18 @@ def _round_controls(runs: store.Store) -> None:
         )
 
 
+def _start_round(runs: store.Store) -> None:
+    ss = st.session_state
+    seconds, most, title = ss.round_seconds, ss.round_max_seconds, ss.round_title
+    _act(
+        lambda: runs.start_round(float(seconds), float(most), title, access.actor()),
+        f"The round started: {seconds} s.",
+    )
+
+
 def _review(runs: store.Store) -> None:
     st.subheader("Review shared drawings")
+    _flash("review")
     found = runs.drawings(with_png=True, limit=REVIEW, newest_first=True)
     if not found:
         st.caption("No shared drawings yet.")
@@ -396,7 +460,7 @@ def _drawing_grid(drawings, caption, verb: str, action) -> None:
     for i, d in enumerate(drawings):
         with cols[i % 10]:
             st.image(d.png, caption=caption(d), width=72)
-            st.button(verb, key=f"drawing_{verb.lower()}_{d.id}", on_click=lambda i=d.id: _act(*action(i)))
+            st.button(verb, key=f"drawing_{verb.lower()}_{d.id}", on_click=lambda i=d.id: _act(*action(i), "review"))
 
 
 def _clear_and_export(runs: store.Store) -> None:

@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 from matplotlib import colormaps  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from common import _  # noqa: E402
 from common.text import chart  # noqa: E402
 
 BLUE, ORANGE, GREY, GREEN, RED = "#1f6feb", "#e8590c", "#8c959f", "#2da44e", "#cf222e"
@@ -202,12 +203,21 @@ def _tile(images: np.ndarray, cols: int, pad: int, top: int) -> tuple[np.ndarray
     return grid, centres
 
 
+BOARD_CONFUSION_INCHES = (5.6, 5.2)  # the room board's confusion matrix, width and height
+BOARD_CONFUSION_DPI = 110  # ... rendered at this, so that it is 616 px wide
+
+
 @_styled
 def plot_confusion(cm: np.ndarray, title: str = "Confusion matrix (test set)", board: bool = False) -> Figure:
     """Confusion matrix: rows are the true digit, columns the prediction. ``board``: the room
     board's, read on a projector from the back of the room (every text about twice the size)."""
     size = 20 if board else 10
-    fig = _figure(7.5, 6.5, margins=(0.13, 0.13, 0.98, 0.91) if board else (0.1, 0.1, 0.98, 0.92))
+    if board:
+        # Shown at its natural size (BOARD_CONFUSION_DPI) in the board's right-hand column: at 20 pt,
+        # and 16 pt for three-digit counts, every text of it is at least 24 px on the projector.
+        fig = _figure(*BOARD_CONFUSION_INCHES, margins=(0.15, 0.15, 0.98, 0.9 if title else 0.98))
+    else:
+        fig = _figure(7.5, 6.5, margins=(0.1, 0.1, 0.98, 0.92))
     ax = fig.subplots()
     shade = np.log1p(cm)
     ax.imshow(shade, cmap="Blues")
@@ -218,7 +228,9 @@ def plot_confusion(cm: np.ndarray, title: str = "Confusion matrix (test set)", b
             if cm[i, j]:
                 colour = "white" if dark[i, j] else "black"
                 ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=count, color=colour)
-    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true", title=chart(title))
+    # the board's has no caption to say what the axes are: they say it themselves
+    words = (_("what it read"), _("the digit it is")) if board else ("predicted", "true")
+    ax.set(xticks=range(10), yticks=range(10), xlabel=words[0], ylabel=words[1], title=chart(title))
     if board:
         ax.xaxis.label.set_fontsize(size)
         ax.yaxis.label.set_fontsize(size)
