@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 import model
 from model.preprocess import to_ink
-from tests.drawing import STYLES, random_drawing, styled_drawing
+from testkit.drawing import STYLES, random_drawing, styled_drawing
 from train import PRESETS, fit, load_mnist
 
 N_DRAWN = 1000

@@ -19,8 +19,8 @@ from playwright.sync_api import sync_playwright
 
 import model
 import store
-from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server
-from tests.drawing import random_drawing
+from testkit.browser import CHROMIUM_ARGS, chromium_path, streamlit_server
+from testkit.drawing import random_drawing
 from train import TrainConfig, fit, load_mnist, run_metadata
 from ui import room
 from ui.tabs import teach

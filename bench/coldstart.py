@@ -28,8 +28,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.browser import CANVAS, CHROMIUM_ARGS, IDLE, ROOT, chromium_path, free_port
-from tests.drawing import PLACEMENTS, stroke_points
+from testkit.browser import CANVAS, CHROMIUM_ARGS, IDLE, ROOT, chromium_path, free_port
+from testkit.drawing import PLACEMENTS, stroke_points
 
 WARM_LINE = "Digit Studio: warmed up"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 import model
-from tests.drawing import random_drawing
+from testkit.drawing import random_drawing
 
 
 def main(n: int = 300) -> None:
@@ -34,7 +34,7 @@ def main(n: int = 300) -> None:
 
 def strokes_to_pixels(n: int = 300) -> None:
     """What the server does with a drawing before framing it: check the strokes, render them."""
-    from tests.drawing import PLACEMENTS, stroke_points
+    from testkit.drawing import PLACEMENTS, stroke_points
     from ui.widgets import canvas
 
     def as_sent(pts, step=1.0):  # the canvas sends a point per unit of movement, at most

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
-from tests.browser import CANVAS, CHROMIUM_ARGS, chromium_path, start_server, stop_server
-from tests.drawing import PLACEMENTS, stroke_points
+from testkit.browser import CANVAS, CHROMIUM_ARGS, chromium_path, start_server, stop_server
+from testkit.drawing import PLACEMENTS, stroke_points
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 

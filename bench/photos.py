@@ -195,7 +195,7 @@ def main(n_per_kind: int = 8, seed: int = 1) -> None:
         f"  time per photo (decode + clean + frame + forward): median {statistics.median(times):.0f} ms, "
         f"max {max(times):.0f} ms  (goal median <= 150 ms)"
     )
-    from tests.drawing import random_drawing
+    from testkit.drawing import random_drawing
 
     rng = np.random.default_rng(0)
     canvas = []

@@ -1,6 +1,6 @@
 """Does training with the room's drawings raise the room's score? ``python -m bench.room``
 
-A synthetic room of N labelled drawings (tests/drawing.py strokes, drawn big, small, off-centre and
+A synthetic room of N labelled drawings (testkit/drawing.py strokes, drawn big, small, off-centre and
 slanted, in a style MNIST lacks: mirrored), stored as the app stores them and split into halves
 by the store's hash. Each weight trains the same settings and seed on MNIST plus the room's
 training half; room accuracy is measured on the room's test half only. Prints the figures.
@@ -20,7 +20,7 @@ from PIL import Image
 import model
 from store import Store
 from store.room import TEST, TRAIN
-from tests.drawing import random_drawing
+from testkit.drawing import random_drawing
 from train import TrainConfig, fit, load_mnist
 from train import room as rm
 

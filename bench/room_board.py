@@ -27,7 +27,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from tornado.websocket import websocket_connect
 
 from bench.load import cpu_seconds
-from tests.browser import start_server, stop_server
+from testkit.browser import start_server, stop_server
 
 
 def prefill(path: Path, runs: int = 30, drawings: int = 200) -> None:
@@ -36,7 +36,7 @@ def prefill(path: Path, runs: int = 30, drawings: int = 200) -> None:
 
     import model
     import store
-    from tests.drawing import random_drawing
+    from testkit.drawing import random_drawing
     from train import TrainConfig
     from ui import room
     from ui.tabs import teach

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.browser import (
+from testkit.browser import (
     CHROMIUM_ARGS,
     SCREENS,
     chromium_path,
@@ -23,7 +23,7 @@ from tests.browser import (
     streamlit_server,
     wait_idle,
 )
-from tests.drawing import PLACEMENTS
+from testkit.drawing import PLACEMENTS
 
 TABS = ["Draw", "Training", "Sigmoid", "Inside the model", "Data", "Runs"]
 

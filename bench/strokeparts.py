@@ -2,11 +2,12 @@
 
 python -m bench.strokeparts
 
-The same 30 drawings as bench/wsload.py (the canvas component's JSON), through what the Draw
-tab's ``_live`` fragment runs for them (ui/draw.py, ui/canvas.py): the strokes checked, drawn,
-the ink checked, framed and classified, the digitness check, and the pictures and HTML of the
-answer. One torch thread, as the app runs. Best of 3 passes, milliseconds per drawing. Compare
-with bench/wsload.py's server CPU per stroke: the rest is Streamlit's rerun and its messages.
+The same 30 drawings as bench/wsload.py sends (testkit/wsclient.py: the canvas component's JSON),
+through what the Draw tab's ``_live`` fragment runs for them (ui/draw.py, ui/canvas.py): the
+strokes checked, drawn, the ink checked, framed and classified, the digitness check, and the
+pictures and HTML of the answer. One torch thread, as the app runs. Best of 3 passes,
+milliseconds per drawing. Compare with bench/wsload.py's server CPU per stroke: the rest is
+Streamlit's rerun and its messages.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from types import SimpleNamespace
 import torch
 
 import model
-from bench.wsload import DRAWINGS
+from testkit.wsclient import DRAWINGS
 from ui.tabs import draw
 from ui.widgets import canvas, inline
 

@@ -8,7 +8,7 @@ each opens the page (its first run, then the run the layout helper asks for once
 laid out), draws two digits, then stays idle for ``--idle`` seconds (the presence heartbeat
 reruns every 20 s). Prints, per step, the reruns sent (BackMsg) and the messages received
 (ForwardMsg), and whether the widget states of a stroke's rerun are the same widgets with the
-same values. Needs Chromium (tests/browser.py); loopback only.
+same values. Needs Chromium (testkit/browser.py); loopback only.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import time
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
-from bench import wsload
-from tests.browser import CHROMIUM_ARGS, chromium_path, draw_strokes, start_server, stop_server, wait_idle
-from tests.drawing import PLACEMENTS, stroke_points
+from testkit import wsclient
+from testkit.browser import CHROMIUM_ARGS, chromium_path, draw_strokes, start_server, stop_server, wait_idle
+from testkit.drawing import PLACEMENTS, stroke_points
 
 DIGITS = (3, 7)
 
@@ -63,9 +63,9 @@ def browser_session(url: str, idle: float) -> tuple[dict, list[BackMsg]]:
     return counts, sent
 
 
-async def client_session(url: str, idle: float, drawings: list[str]) -> tuple[dict, wsload.Participant]:
+async def client_session(url: str, idle: float, drawings: list[str]) -> tuple[dict, wsclient.Participant]:
     stats = {"messages": 0, "errors": [], "auto_reruns": 0}
-    p = wsload.Participant(0, url, stats, media=False)
+    p = wsclient.Participant(0, url, stats, media=False)
     await p.open()
     await asyncio.sleep(2)
     counts = {"open": (p.sent, p.received)}
@@ -88,11 +88,11 @@ def main(argv=None) -> None:
     ap.add_argument("--idle", type=float, default=25.0, help="seconds idle after the strokes (heartbeat: 20 s)")
     args = ap.parse_args(argv)
     if chromium_path() is None:
-        raise SystemExit("no Chromium (tests/browser.py looks for /usr/bin/chromium)")
+        raise SystemExit("no Chromium (testkit/browser.py looks for /usr/bin/chromium)")
     with tempfile.TemporaryDirectory(prefix="digit-studio-wsparity-") as tmp:
         proc, url = start_server({"DIGIT_STUDIO_RUNS": f"{tmp}/history.sqlite"})
         try:
-            asyncio.run(client_session(url, 0, wsload.DRAWINGS[:1]))  # the server's warm-up, for neither
+            asyncio.run(client_session(url, 0, wsclient.DRAWINGS[:1]))  # the server's warm-up, for neither
             seen, sent = browser_session(url, args.idle)
             strokes = [m for m in sent if m.rerun_script.fragment_id and m.rerun_script.widget_states.widgets]
             canvas = [w for w in strokes[0].rerun_script.widget_states.widgets if w.id.endswith("-canvas")]

@@ -1,45 +1,28 @@
-"""Shared fixtures: a tiny synthetic MNIST for fast tests, the real one for integration."""
+"""Shared fixtures: a private run history for every test, a tiny synthetic MNIST for fast tests and
+the real one for integration, the whole app under AppTest, headless Chromium with a served app,
+and a throwaway PostgreSQL. Helpers that are not fixtures live in testkit/; no test module
+imports another."""
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pytest
-import torch
 from streamlit import config as streamlit_config
 
+from testkit.apptest import APP
+from testkit.browser import CHROMIUM_ARGS, chromium_path, goto, streamlit_server
+from testkit.mnist import synthetic_mnist
 from train.data import Mnist
 
 # The app redacts unexpected exceptions (.streamlit/config.toml: showErrorDetails = "type", so a
 # participant never sees a traceback with server paths); tests want the whole message.
 streamlit_config.get_option("client.showErrorDetails")  # loads config.toml first, then override it
 streamlit_config.set_option("client.showErrorDetails", "full")
-
-
-def synthetic_mnist(n_train: int = 600, n_test: int = 200, seed: int = 0) -> Mnist:
-    """Ten easy classes: class c is a vertical bar at column 2c+4, plus noise (uint8 images)."""
-    rng = np.random.default_rng(seed)
-
-    def split(n):
-        y = rng.integers(0, 10, n)
-        x = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
-        for i, c in enumerate(y):
-            x[i, 6:22, 2 * c + 4 : 2 * c + 6] = 255
-        return torch.from_numpy(x), torch.from_numpy(y).long()
-
-    (a, b), (c, d) = split(n_train), split(n_test)
-    return Mnist(a, b, c, d)
-
-
-def shown(markdown: str) -> str:
-    """What a reader sees of Markdown made from user text (common/text.md): escapes and breaks removed."""
-    return re.sub(r"\\(.)", r"\1", markdown).replace("\u200b", "")
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +36,6 @@ def browser():
     """Headless Chromium (Debian's, through Playwright), one per test module that asks for it.
 
     Skipped where there is none; under CI=true (where make test installs it) that is a failure."""
-    from tests.browser import CHROMIUM_ARGS, chromium_path
 
     path = chromium_path()
     if path is None:
@@ -65,6 +47,48 @@ def browser():
         b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """The real app served on a free port, one per test module that asks for it."""
+    # Its own run history: module-scoped, it starts before the per-test one applies.
+    runs = tmp_path_factory.mktemp("runs") / "history.sqlite"
+    with streamlit_server(env={"DIGIT_STUDIO_RUNS": str(runs)}) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A laptop-sized page of the served app, its first run rendered."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    goto(page, app_url)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def app(monkeypatch):
+    """The whole app under AppTest with the synthetic MNIST: ``app(image)`` runs it once with the
+    canvas returning ``image`` (None: a blank canvas)."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui import shared
+    from ui.widgets import canvas
+
+    data = synthetic_mnist()
+    monkeypatch.setattr(shared, "is_provisioned", lambda: True)
+    monkeypatch.setattr(shared, "loaded_mnist", lambda: data)
+
+    def make(image=None):
+        monkeypatch.setattr(canvas, "draw", lambda *a, **k: image)
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert not at.exception
+        return at
+
+    return make
 
 
 @pytest.fixture

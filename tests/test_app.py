@@ -4,7 +4,6 @@ synthetic stand-in, so every flow runs in seconds without a browser or the real 
 import re
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,39 +12,13 @@ from streamlit.testing.v1 import AppTest
 
 import model
 import store
-from tests.conftest import shown, synthetic_mnist
-from tests.drawing import PLACEMENTS, render
+from testkit.apptest import APP, button, metric, shown, small_config, train_once, wait_for_job
+from testkit.drawing import PLACEMENTS, render
 from train import PRESETS
 from ui import session, shared
 from ui.widgets import canvas
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TABS = ["Draw", "Training", "Sigmoid", "Inside the model", "Data"]
-
-
-@pytest.fixture
-def app(monkeypatch):
-    data = synthetic_mnist()
-    monkeypatch.setattr(shared, "is_provisioned", lambda: True)
-    monkeypatch.setattr(shared, "loaded_mnist", lambda: data)
-
-    def make(image=None):
-        monkeypatch.setattr(canvas, "draw", lambda *a, **k: image)
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.run()
-        assert not at.exception
-        return at
-
-    return make
-
-
-def metric(at, label):
-    found = [m for m in at.metric if m.label == label]
-    return found[0].value if found else None
-
-
-def button(at, label):
-    return next(b for b in at.button if b.label == label)
 
 
 def test_blank_canvas_shows_a_prompt_not_an_error(app):
@@ -81,22 +54,6 @@ def test_sigmoid_tab_places_the_drawing_and_runs_the_1d_model(app):
     table = next(m.value for m in at.markdown if "σ" in m.value and "|" in m.value).splitlines()
     first = table[2].split("|")[2].strip().replace("\\", "")  # row x = 1, column σ(wx+b)
     assert float(first) == pytest.approx(1 / (1 + np.exp(-(2.0 + 0.83))), abs=1e-3)
-
-
-def wait_for_job(at, timeout=60):
-    deadline = time.monotonic() + timeout
-    while not at.session_state.job.done:
-        assert time.monotonic() < deadline, "training did not finish"
-        time.sleep(0.05)
-    at.run()
-    assert not at.exception
-
-
-def small_config(at, epochs=2):
-    at.session_state["cfg_epochs"] = epochs
-    at.session_state["cfg_framing"] = "none"
-    at.session_state["cfg_batch_size"] = 64
-    at.run()
 
 
 def test_training_flow_shows_test_accuracy_and_switches_the_draw_tab(app):
@@ -234,13 +191,6 @@ def test_one_sessions_training_never_changes_another_sessions_model(app):
     shipped = bob.session_state.models[session.SHIPPED].net
     assert shipped is shared.shipped_model()  # shared, read-only
     assert torch.equal(shipped.linear.weight, model.load_default().linear.weight)  # never trained
-
-
-def train_once(at, epochs=1, name=""):
-    at.session_state["run_name"] = name
-    small_config(at, epochs=epochs)
-    button(at, "Train").click().run()
-    wait_for_job(at)
 
 
 def test_runs_tab_lists_compares_loads_and_deletes_runs(app):

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import (
+from testkit.browser import (
     CANVAS,
     clear_canvas,
     draw_digit,
@@ -22,26 +22,9 @@ from tests.browser import (
     undo_stroke,
     wait_idle,
 )
-from tests.drawing import PLACEMENTS
+from testkit.drawing import PLACEMENTS
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    # Its own run history: module-scoped, it starts before conftest's per-test one applies.
-    runs = tmp_path_factory.mktemp("runs") / "history.sqlite"
-    with streamlit_server(env={"DIGIT_STUDIO_RUNS": str(runs)}) as url:
-        yield url
-
-
-@pytest.fixture
-def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
-    goto(page, app_url)
-    yield page
-    context.close()
 
 
 def test_draw_digits_big_small_and_off_centre(page):
@@ -128,7 +111,7 @@ def test_every_tab_renders_without_an_exception(page):
 def test_upload_an_image_instead(page, tmp_path):
     from PIL import Image
 
-    from tests.drawing import render
+    from testkit.drawing import render
 
     photo = 255 - render(2, PLACEMENTS["big"])[..., 0]  # dark ink on light paper, like a photo or scan
     path = tmp_path / "two.png"

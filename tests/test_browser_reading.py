@@ -4,15 +4,14 @@ and a line is not called a digit."""
 import numpy as np
 import pytest
 
-from tests.browser import draw_strokes, read_prediction, wait_idle
-from tests.test_browser import app_url, page  # noqa: F401 - the same server (the browser is conftest's)
-from tests.test_photo import ellipse, encode, ruled, seven_mask
-from tests.test_photo import page as paper_page
+from testkit.browser import draw_strokes, read_prediction, wait_idle
+from testkit.photos import ellipse, encode, ruled, seven_mask
+from testkit.photos import page as paper_page
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_photo_of_lined_paper_and_a_markers_bar_are_read_and_a_line_is_not_a_digit(page, tmp_path):  # noqa: F811
+def test_a_photo_of_lined_paper_and_a_markers_bar_are_read_and_a_line_is_not_a_digit(page, tmp_path):
     draw_strokes(page, [[(40, 140), (240, 150)]])  # a horizontal line
     page.get_by_text("looks like a line, not a digit").first.wait_for(timeout=30_000)
     assert page.get_by_test_id("stMetric").filter(has_text="Prediction").count() == 0

@@ -5,7 +5,7 @@ import numpy as np
 
 import model
 from model.preprocess import pen_width
-from tests.drawing import PLACEMENTS, render, stroke_points
+from testkit.drawing import PLACEMENTS, render, stroke_points
 from ui.widgets import canvas
 
 

@@ -12,9 +12,10 @@ from streamlit.testing.v1 import AppTest
 import model
 from model.photo import UnreadableImage, open_image
 from model.preprocess import to_mnist
-from tests.conftest import shown, synthetic_mnist
-from tests.drawing import PLACEMENTS, render
-from tests.test_digitness import STAR, strokes
+from testkit.apptest import shown
+from testkit.drawing import PLACEMENTS, render
+from testkit.mnist import synthetic_mnist
+from testkit.nondigits import STAR, strokes
 from train import PRESETS, Mnist
 from ui import session, shared
 from ui.widgets import canvas

@@ -9,7 +9,7 @@ import pytest
 import model
 import train.__main__ as cli
 import train.run
-from tests.conftest import synthetic_mnist
+from testkit.mnist import synthetic_mnist
 from train.loop import TrainingDiverged
 
 

@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 
 from store import Store
-from tests.browser import (
+from testkit.browser import (
     free_port,
     goto,
     open_tab,
+    pick_run,
     read_prediction,
     set_epochs,
     set_training_digits,
@@ -31,9 +32,8 @@ from tests.browser import (
     streamlit_server,
     wait_idle,
 )
-from tests.test_photo import encode
-from tests.test_photo import page as paper_page
-from tests.test_roles_browser import pick_run
+from testkit.photos import encode
+from testkit.photos import page as paper_page
 
 pytestmark = [pytest.mark.cluster, pytest.mark.integration, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,21 +4,8 @@ import numpy as np
 import pytest
 
 import model
-from bench.nondigits import LETTERS, _finish, _polyline, non_digit
-from tests.drawing import PLACEMENTS, STROKES, render
-
-
-def strokes(*lines, width=18):
-    from PIL import Image, ImageDraw
-
-    img = Image.new("L", (560, 560), 0)
-    d = ImageDraw.Draw(img)
-    for pts in lines:
-        _polyline(d, pts, width)
-    return _finish(img)
-
-
-STAR = [(140 + 100 * np.sin(k * 0.8 * np.pi), 140 - 100 * np.cos(k * 0.8 * np.pi)) for k in range(6)]  # 5 points
+from testkit.drawing import PLACEMENTS, STROKES, render
+from testkit.nondigits import LETTERS, STAR, non_digit, strokes
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,8 @@ import torch
 import model
 import train.__main__ as cli
 from store import Store
-from tests.conftest import synthetic_mnist
-from tests.drawing import random_drawing
+from testkit.drawing import random_drawing
+from testkit.mnist import synthetic_mnist
 from train import TrainConfig, fit
 from train import export as ex
 from train.data import REPO_ROOT, to_float
@@ -228,8 +228,8 @@ def test_the_notebook_runs_and_draws_its_plots(tmp_path, monkeypatch):
 def test_the_runs_tab_offers_the_script_and_the_notebook(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from tests.drawing import PLACEMENTS, render
-    from tests.test_app import APP, train_once
+    from testkit.apptest import APP, train_once
+    from testkit.drawing import PLACEMENTS, render
     from ui import shared
     from ui.tabs import takehome
     from ui.widgets import canvas

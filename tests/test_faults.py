@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 import model
 from model.checkpoint import DEFAULT_PATH
 from store import Store
-from tests.conftest import shown
-from tests.drawing import PLACEMENTS, render
+from testkit.apptest import shown
+from testkit.drawing import PLACEMENTS, render
 from ui.widgets import canvas
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -25,7 +25,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 def test_server_killed_mid_training_then_restarted(tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.browser import (
+    from testkit.browser import (
         CHROMIUM_ARGS,
         chromium_path,
         goto,

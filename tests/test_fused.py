@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from model import build
-from tests.conftest import synthetic_mnist
+from testkit.mnist import synthetic_mnist
 from train import Mnist, TrainConfig, evaluate, fit, fused
 from train.data import to_float
 from train.loop import augment

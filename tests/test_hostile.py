@@ -28,8 +28,9 @@ from common.status import Status
 from model import CheckpointError
 from model.checkpoint import MAX_CURVE_POINTS, MAX_HEADER, curves
 from model.preprocess import FRAMING_VERSION
-from tests.conftest import shown, synthetic_mnist
-from tests.drawing import PLACEMENTS, render
+from testkit.apptest import shown
+from testkit.drawing import PLACEMENTS, render
+from testkit.mnist import synthetic_mnist
 from train import TrainConfig
 from train.config import MAX_STEPS, PRESETS, config_from_strings, parse_number
 from train.job import TrainingJob, TrainingSlots

@@ -58,7 +58,7 @@ def test_the_server_warms_up_before_any_page_is_opened(tmp_path):
     import sys
     import time
 
-    from tests.browser import ROOT, free_port
+    from testkit.browser import ROOT, free_port
 
     log = tmp_path / "server.log"
     env = {**os.environ, "DIGIT_STUDIO_RUNS": str(tmp_path / "history.sqlite")}

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from common.status import Status
-from tests.conftest import synthetic_mnist
+from testkit.mnist import synthetic_mnist
 from train import Mnist, TrainConfig
 from train.job import TrainingJob, TrainingSlots
 

@@ -192,7 +192,7 @@ def test_a_thin_and_a_thick_pen_frame_alike(monkeypatch):
     """The same 7 written with a 14 px and a 36 px pen: framed alone their strokes are 1.1 and
     2.4 px wide; redrawn, both come out near STROKE, and the two 28x28 images nearly agree."""
     import model.preprocess as pre
-    from tests.drawing import render
+    from testkit.drawing import render
 
     drawings = [render(7, (60, 30, 160, 220), width=w) for w in (14, 36)]
     width = lambda img: float(stroke_width(torch.from_numpy(img)[None]))

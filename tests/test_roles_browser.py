@@ -6,7 +6,7 @@ import re
 import pytest
 
 from store import Store
-from tests.browser import goto, open_tab, set_epochs, sidebar, streamlit_server, wait_idle
+from testkit.browser import goto, open_tab, pick_run, set_epochs, sidebar, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 PASSCODE = "tulip-42-harbour"
@@ -16,23 +16,6 @@ def new_page(browser, url):
     page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
     goto(page, url)
     return page
-
-
-def pick_run(page, run_id: int) -> None:
-    """Choose a run in the Runs tab's picker (a click that lands during a rerun may not open it)."""
-    box = page.locator(".st-key-run_pick")
-    box.scroll_into_view_if_needed()
-    option = page.get_by_role("option", name=re.compile(rf"^#{run_id} "))
-    for _ in range(4):
-        box.click()
-        try:
-            option.click(timeout=5_000)
-            break
-        except Exception:
-            wait_idle(page)
-    else:
-        raise AssertionError(f"run #{run_id} is not in the picker")
-    wait_idle(page)
 
 
 def unlock(page, passcode: str) -> None:

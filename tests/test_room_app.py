@@ -11,8 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 import store
 from common.status import Status
-from tests.conftest import shown, synthetic_mnist
-from tests.drawing import PLACEMENTS, render
+from testkit.apptest import shown
+from testkit.drawing import PLACEMENTS, render
+from testkit.mnist import synthetic_mnist
 from ui import room, shared
 from ui.tabs import teach
 from ui.widgets import canvas

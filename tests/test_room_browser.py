@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from store import Store
-from tests.browser import (
+from testkit.browser import (
     ROOT,
     draw_digit,
     goto,
@@ -21,7 +21,7 @@ from tests.browser import (
     streamlit_server,
     wait_idle,
 )
-from tests.drawing import PLACEMENTS
+from testkit.drawing import PLACEMENTS
 
 pytestmark = pytest.mark.browser
 PASSCODE = "room-board-7"

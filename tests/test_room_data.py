@@ -11,7 +11,7 @@ import pytest
 import model
 import store
 from store import TEST, TRAIN, Store, dataset
-from tests.drawing import PLACEMENTS, render
+from testkit.drawing import PLACEMENTS, render
 from train.roomeval import RoomScorer, frame
 from ui import room
 from ui.tabs import teach

@@ -17,8 +17,8 @@ import model
 import train.__main__ as cli
 from store import Recorder, Store
 from store.room import TEST, TRAIN
-from tests.conftest import synthetic_mnist
-from tests.drawing import random_drawing
+from testkit.drawing import random_drawing
+from testkit.mnist import synthetic_mnist
 from train import TrainConfig, fit
 from train import export as ex
 from train import room as rm
@@ -170,8 +170,8 @@ def test_mnist_with_a_mirrored_room_raises_the_room_score_and_the_script_reprodu
 def test_the_sidebar_trains_with_the_room_and_the_runs_tab_shows_its_score(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from tests.drawing import PLACEMENTS, render
-    from tests.test_app import APP, button, small_config, wait_for_job
+    from testkit.apptest import APP, button, small_config, wait_for_job
+    from testkit.drawing import PLACEMENTS, render
     from ui import shared
     from ui.widgets import canvas
 

@@ -5,7 +5,7 @@ element boxes in CSS px, font sizes, scroll widths."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import (
+from testkit.browser import (
     CANVAS,
     SCREENS,
     canvas_box,
@@ -15,8 +15,7 @@ from tests.browser import (
     sidebar,
     wait_idle,
 )
-from tests.drawing import PLACEMENTS, render
-from tests.test_browser import app_url  # noqa: F401 (fixture; the browser is conftest's)
+from testkit.drawing import PLACEMENTS, render
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +50,7 @@ def expected_confidence(digit: int, where: str) -> float:
 
 
 @pytest.mark.parametrize("screen", list(SCREENS))
-def test_draw_and_read_the_answer_without_scrolling(browser, app_url, screen):  # noqa: F811
+def test_draw_and_read_the_answer_without_scrolling(browser, app_url, screen):
     spec = SCREENS[screen]
     touch = spec.get("has_touch", False)
     context = browser.new_context(**spec)
@@ -102,7 +101,7 @@ def test_draw_and_read_the_answer_without_scrolling(browser, app_url, screen):  
     context.close()
 
 
-def test_the_presenter_display_reads_from_the_back_of_the_room(browser, app_url):  # noqa: F811
+def test_the_presenter_display_reads_from_the_back_of_the_room(browser, app_url):
     context = browser.new_context(**SCREENS["projector"])
     page = context.new_page()
     goto(page, f"{app_url}/?view=presenter&epochs=7")
@@ -152,7 +151,7 @@ def test_the_presenter_display_reads_from_the_back_of_the_room(browser, app_url)
     context.close()
 
 
-def test_a_phone_opens_the_sidebar_at_once_and_it_stays_open(browser, app_url):  # noqa: F811
+def test_a_phone_opens_the_sidebar_at_once_and_it_stays_open(browser, app_url):
     """A participant who scans the QR code and opens the sidebar for a nickname at once: the page's
     own collapse (for tablets and the presenter display) must not close it again."""
     context = browser.new_context(**SCREENS["phone"])
@@ -172,7 +171,7 @@ def test_a_phone_opens_the_sidebar_at_once_and_it_stays_open(browser, app_url): 
     context.close()
 
 
-def test_a_phone_turned_to_landscape_keeps_the_sidebar_out_of_the_way(browser, app_url):  # noqa: F811
+def test_a_phone_turned_to_landscape_keeps_the_sidebar_out_of_the_way(browser, app_url):
     """Turning a phone crosses Streamlit's own breakpoint, which opened the sidebar over the canvas
     and the title (room probe, 2026-12-03). Collapsed before the turn, it stays collapsed after it."""
     context = browser.new_context(**SCREENS["phone"])
@@ -196,7 +195,7 @@ SCROLL_COLUMN_UP = """() => {
 }"""
 
 
-def test_a_phone_held_sideways_draws_on_a_canvas_that_fits_its_screen_with_the_answer(browser, app_url):  # noqa: F811
+def test_a_phone_held_sideways_draws_on_a_canvas_that_fits_its_screen_with_the_answer(browser, app_url):
     """844x390: under the title and the tabs the canvas had 80 px left and got its 160 px minimum,
     half below the fold. Scrolled up to its column, it now fills the screen's height, and the
     canvas, its toolbar and the answer beside it are on one screen, and stay so while drawing."""

@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 import train.__main__ as cli
 import train.config
-from tests.conftest import shown, synthetic_mnist
+from testkit.apptest import shown
+from testkit.mnist import synthetic_mnist
 from train.config import PRESETS, TrainConfig, setting
 from ui import shared
 from ui.sidebar import training as sidebar

@@ -6,7 +6,7 @@ import copy
 import torch
 
 from model import build
-from tests.conftest import synthetic_mnist
+from testkit.mnist import synthetic_mnist
 from train import data as D
 from train.data import Mnist
 from ui.widgets import figures

@@ -20,7 +20,7 @@ import model
 import store
 from common.status import Status
 from store import CLI, Actor, NotFound, PermissionDenied, Recorder, Store, StoreError
-from tests.conftest import synthetic_mnist
+from testkit.mnist import synthetic_mnist
 from train import TrainConfig
 from train.job import TrainingJob, TrainingSlots
 from train.loop import EpochMetrics

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 import model
-from tests.conftest import synthetic_mnist
-from tests.drawing import STYLES, styled_drawing
+from testkit.drawing import STYLES, styled_drawing
+from testkit.mnist import synthetic_mnist
 from train.styles import NINE_SHARE, SHARE, crossed_sevens, curled_nines, flagged_ones, with_styles
 
 

@@ -4,8 +4,8 @@ teach row, so a note left there from the last drawing would sit under the next d
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import clear_canvas, draw_digit, goto, read_prediction, streamlit_server, wait_idle
-from tests.drawing import PLACEMENTS
+from testkit.browser import clear_canvas, draw_digit, goto, read_prediction, streamlit_server, wait_idle
+from testkit.drawing import PLACEMENTS
 
 pytestmark = pytest.mark.browser
 

@@ -5,14 +5,14 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from tests.drawing import PLACEMENTS, render
-from tests.test_app import APP, app, button, metric, small_config, train_once, wait_for_job  # noqa: F401 (fixture)
+from testkit.apptest import APP, button, metric, small_config, train_once, wait_for_job
+from testkit.drawing import PLACEMENTS, render
 
 SETTINGS = ["Preset", "Model", "Optimizer", "Learning rate (log scale)", "Batch size", "Epochs", "Weight decay"]
 SETTINGS += ["Seed", "Training digits", "Framing", "Augmentation", "Run name (optional)"]
 
 
-def test_every_setting_explains_itself_in_a_sentence(app):  # noqa: F811
+def test_every_setting_explains_itself_in_a_sentence(app):
     at = app(render(1, PLACEMENTS["big"]))
     widgets = [*at.sidebar.selectbox, *at.sidebar.select_slider, *at.sidebar.number_input]
     widgets += [*at.sidebar.toggle, *at.sidebar.text_input]
@@ -23,7 +23,7 @@ def test_every_setting_explains_itself_in_a_sentence(app):  # noqa: F811
         assert any(word in label.lower() for label in helps), word
 
 
-def test_a_stopped_run_is_called_stopped_in_epoch_n_everywhere(app):  # noqa: F811
+def test_a_stopped_run_is_called_stopped_in_epoch_n_everywhere(app):
     at = app(render(1, PLACEMENTS["big"]))
     small_config(at, epochs=200)
     button(at, "Train").click().run()
@@ -42,7 +42,7 @@ def test_a_stopped_run_is_called_stopped_in_epoch_n_everywhere(app):  # noqa: F8
     assert any(words in m.value for m in at.markdown)
 
 
-def test_a_failed_run_shows_its_loss_up_to_the_failure_and_stays_in_compare(app, monkeypatch):  # noqa: F811
+def test_a_failed_run_shows_its_loss_up_to_the_failure_and_stays_in_compare(app, monkeypatch):
     import dataclasses
 
     import train.run
@@ -72,7 +72,7 @@ def test_a_failed_run_shows_its_loss_up_to_the_failure_and_stays_in_compare(app,
     assert "diverged" in note
 
 
-def fresh(app, image, **params):  # noqa: F811
+def fresh(app, image, **params):
     """A new session opened with a link carrying ``params``."""
     app(image)  # patches the canvas and the data
     at = AppTest.from_file(APP, default_timeout=60)
@@ -82,7 +82,7 @@ def fresh(app, image, **params):  # noqa: F811
     return at
 
 
-def test_view_presenter_is_a_view_and_leaves_the_address_bar(app):  # noqa: F811
+def test_view_presenter_is_a_view_and_leaves_the_address_bar(app):
     at = fresh(app, render(3, PLACEMENTS["big"]), view="presenter", epochs="7")
     assert not at.exception and at.session_state.presenter
     assert "view" not in at.query_params and at.query_params["epochs"] == "7"
@@ -92,7 +92,7 @@ def test_view_presenter_is_a_view_and_leaves_the_address_bar(app):  # noqa: F811
     assert metric(at, "Confidence") is not None  # the ordinary view again
 
 
-def test_an_unknown_view_is_ignored_with_a_note(app):  # noqa: F811
+def test_an_unknown_view_is_ignored_with_a_note(app):
     at = fresh(app, None, view="[admin](http://evil)")
     assert not at.exception and not at.session_state.get("presenter")
     note = next(c.value for c in at.caption if "was ignored" in c.value)

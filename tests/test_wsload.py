@@ -1,4 +1,4 @@
-"""bench/wsload.py's client: the widget states it sends are those a browser sends."""
+"""testkit/wsclient.py, the load test's client: the widget states it sends are those a browser sends."""
 
 import asyncio
 import json
@@ -7,7 +7,7 @@ import pytest
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench import wsload
+from testkit import wsclient
 
 
 def element(kind: str, **fields) -> Element:
@@ -22,13 +22,13 @@ def element(kind: str, **fields) -> Element:
     return el
 
 
-def states(table: wsload.WidgetTable) -> dict:
+def states(table: wsclient.WidgetTable) -> dict:
     return {w.id: (w.WhichOneof("value"), getattr(w, w.WhichOneof("value"))) for w in table.proto().widgets}
 
 
 def test_widgets_commit_their_value_on_mount_as_the_frontend_does():
     """The values Chromium sent for the app's sidebar (captured from its WebSocket, 2 December)."""
-    table = wsload.WidgetTable()
+    table = wsclient.WidgetTable()
     table.element(element("checkbox", id="toggle", type=1))  # default False, nothing set
     table.element(element("checkbox", id="share", value=True, set_value=True))
     table.element(element("selectbox", id="model", default=0, options=["a", "b"], raw_value="b", set_value=True))
@@ -43,7 +43,7 @@ def test_widgets_commit_their_value_on_mount_as_the_frontend_does():
     table.element(element("button_group", id="label"))
     table.element(element("button", id="train"))  # a trigger: nothing until clicked
     table.element(element("text_input", id="passcode", default="", form_id="form"))  # waits for submit
-    table.element(element("bidi_component", id="canvas", component_name=wsload.CANVAS))  # sets its own state
+    table.element(element("bidi_component", id="canvas", component_name=wsclient.CANVAS))  # sets its own state
     got = states(table)
     assert got["toggle"] == ("bool_value", False)
     assert got["share"] == ("bool_value", True)
@@ -59,21 +59,21 @@ def test_widgets_commit_their_value_on_mount_as_the_frontend_does():
 
 
 def test_a_drawing_is_kept_and_a_full_run_drops_widgets_it_no_longer_has():
-    table = wsload.WidgetTable()
+    table = wsclient.WidgetTable()
     table.element(element("checkbox", id="toggle", type=1))
-    table.element(element("bidi_component", id="canvas", component_name=wsload.CANVAS))
+    table.element(element("bidi_component", id="canvas", component_name=wsclient.CANVAS))
     table.set_json("canvas", '{"strokes": []}')
     table.element(element("checkbox", id="toggle", value=True))  # re-rendered: the browser keeps its own
     assert states(table) == {"toggle": ("bool_value", False), "canvas": ("json_value", '{"strokes": []}')}
     table.full_run_started()
-    table.element(element("bidi_component", id="canvas", component_name=wsload.CANVAS))
+    table.element(element("bidi_component", id="canvas", component_name=wsclient.CANVAS))
     table.full_run_finished()
     assert set(states(table)) == {"canvas"}
 
 
 def test_the_layout_trigger_goes_with_every_widget_once_and_brings_the_sidebar():
     """The participant reads the layout helper's token from the first page and answers it once."""
-    p = wsload.Participant(0, "http://127.0.0.1:1", {"messages": 0, "errors": [], "auto_reruns": 0}, media=False)
+    p = wsclient.Participant(0, "http://127.0.0.1:1", {"messages": 0, "errors": [], "auto_reruns": 0}, media=False)
     sent = []
 
     async def send(msg):
@@ -82,7 +82,7 @@ def test_the_layout_trigger_goes_with_every_widget_once_and_brings_the_sidebar()
     async def full_run(msg):
         sent.append(msg)
         sidebar = ForwardMsg()
-        sidebar.metadata.delta_path[:] = [wsload.SIDEBAR, 0]
+        sidebar.metadata.delta_path[:] = [wsclient.SIDEBAR, 0]
         sidebar.delta.new_element.CopyFrom(element("text_input", id="nickname", default=""))
         p._delta(sidebar)
 
@@ -90,7 +90,7 @@ def test_the_layout_trigger_goes_with_every_widget_once_and_brings_the_sidebar()
     first = ForwardMsg()
     first.metadata.delta_path[:] = [0, 0]
     first.delta.new_element.CopyFrom(
-        element("bidi_component", id="$$ID-1-layout_js", component_name=wsload.LAYOUT, json='{"await_canvas": "t1"}')
+        element("bidi_component", id="$$ID-1-layout_js", component_name=wsclient.LAYOUT, json='{"await_canvas": "t1"}')
     )
     p._delta(first)
     p.widgets.element(element("checkbox", id="toggle", type=1))
@@ -107,16 +107,16 @@ def test_the_layout_trigger_goes_with_every_widget_once_and_brings_the_sidebar()
 def test_a_session_gets_the_sidebar_and_every_stroke_its_prediction(tmp_path):
     """Against the real app: the trigger's run brings the sidebar, and strokes after it (which carry
     the sidebar's widget states, model selector included) are all answered."""
-    from tests.browser import start_server, stop_server
+    from testkit.browser import start_server, stop_server
 
     proc, url = start_server({"DIGIT_STUDIO_RUNS": str(tmp_path / "history.sqlite")})
 
     async def session():
         stats = {"messages": 0, "errors": [], "auto_reruns": 0}
-        p = wsload.Participant(0, url, stats, media=False)
+        p = wsclient.Participant(0, url, stats, media=False)
         await p.open()
         try:
-            answers = [await p.stroke(d) for d in wsload.DRAWINGS[:3]]
+            answers = [await p.stroke(d) for d in wsclient.DRAWINGS[:3]]
         finally:
             await p.close()
         return p, answers, stats
@@ -134,7 +134,7 @@ def test_a_session_gets_the_sidebar_and_every_stroke_its_prediction(tmp_path):
 def test_run_every_timers_follow_the_server_as_the_frontend_does():
     """One timer per fragment (the same interval again keeps it, a new one replaces it), stopped by
     stop_auto_rerun; each tick sends the fragment's rerun with every widget state."""
-    p = wsload.Participant(0, "http://127.0.0.1:1", {"messages": 0, "errors": [], "auto_reruns": 0}, media=False)
+    p = wsclient.Participant(0, "http://127.0.0.1:1", {"messages": 0, "errors": [], "auto_reruns": 0}, media=False)
     sent = []
 
     async def send(msg):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -12,7 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.drawing import stroke_points
+from testkit.drawing import stroke_points
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = [
@@ -171,7 +172,7 @@ def touch_strokes(page, strokes, steps: int = 4, scroll: bool = True) -> None:
 
 
 def draw_digit(page, digit: int, placement: tuple[float, float, float, float], touch=False, scroll=True) -> None:
-    """Draw a digit from tests/drawing.py, by mouse or (``touch``) by finger."""
+    """Draw a digit from testkit/drawing.py, by mouse or (``touch``) by finger."""
     (touch_strokes if touch else draw_strokes)(page, stroke_points(digit, placement), scroll=scroll)
 
 
@@ -219,4 +220,21 @@ def selected_model(page) -> str:
 def open_tab(page, name: str) -> None:
     page.get_by_role("tab", name=name, exact=True).click()
     page.wait_for_timeout(200)
+    wait_idle(page)
+
+
+def pick_run(page, run_id: int) -> None:
+    """Choose a run in the Runs tab's picker (a click that lands during a rerun may not open it)."""
+    box = page.locator(".st-key-run_pick")
+    box.scroll_into_view_if_needed()
+    option = page.get_by_role("option", name=re.compile(rf"^#{run_id} "))
+    for _ in range(4):
+        box.click()
+        try:
+            option.click(timeout=5_000)
+            break
+        except Exception:
+            wait_idle(page)
+    else:
+        raise AssertionError(f"run #{run_id} is not in the picker")
     wait_idle(page)

@@ -1,4 +1,4 @@
-"""Digits drawn as strokes on a 280x280 canvas: fixtures for the app tests and the benches."""
+"""Digits drawn as strokes on a 280x280 canvas: what the tests and the benches draw."""
 
 from __future__ import annotations
 
