@@ -51,9 +51,10 @@ test: $(VENV)/.dev browser cluster-deps data
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
-# Unit tests only: no MNIST, no browser.
+# The quick loop while editing, under a minute: no MNIST, no browser, no PostgreSQL, no cluster
+# and no whole-app AppTest (pyproject.toml's markers); SQLite in a temporary folder is fine.
 test-fast: $(VENV)/.dev
-	$(PY) -m pytest -m "not integration and not browser"
+	$(PY) -m pytest -m "not integration and not browser and not postgres and not cluster and not apptest"
 
 bench: $(VENV)/.dev data
 	$(PY) -m bench

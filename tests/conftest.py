@@ -25,6 +25,21 @@ streamlit_config.get_option("client.showErrorDetails")  # loads config.toml firs
 streamlit_config.set_option("client.showErrorDetails", "full")
 
 
+# Markers that follow from the fixtures a test uses, so that no such test lands in `make test-fast`
+# unmarked: any module's ``app`` fixture runs the whole app under AppTest. A test that reaches one
+# of these another way (AppTest.from_file itself, PostgreSQL through a parametrized fixture) is
+# marked where it is written.
+MARKER_OF_FIXTURE = {"app": "apptest", "browser": "browser", "mnist": "integration", "postgres_server": "postgres"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture, marker in MARKER_OF_FIXTURE.items():
+            if fixture in item.fixturenames:
+                item.add_marker(marker)
+
+
 @pytest.fixture(autouse=True)
 def private_run_history(tmp_path, monkeypatch):
     """Every test gets its own run history: nothing is ever written to the real data/ folder."""

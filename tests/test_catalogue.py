@@ -153,6 +153,7 @@ def test_exif_rotation_is_honoured():
     assert sideways != 7  # without honouring EXIF the digit would be misread
 
 
+@pytest.mark.apptest
 def test_a_learning_rate_of_100_is_refused_clearly_and_the_previous_model_kept(monkeypatch):
     d = synthetic_mnist()
     unlearnable = Mnist(d.train_images, d.train_labels.flip(0), d.test_images, d.test_labels)
@@ -176,6 +177,7 @@ def test_a_learning_rate_of_100_is_refused_clearly_and_the_previous_model_kept(m
     assert [m.value for m in at.metric if m.label == "Prediction"] == ["1"]
 
 
+@pytest.mark.apptest
 def test_garbage_in_every_url_parameter(monkeypatch):
     monkeypatch.setattr(canvas, "draw", lambda *a, **k: None)
     at = AppTest.from_file(APP, default_timeout=60)

@@ -73,6 +73,7 @@ def test_divergence_is_one_line_and_non_zero(offline_data, monkeypatch, capsys):
     assert capsys.readouterr().err.strip() == "python -m train: error: Training diverged in epoch 1"
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     "argv, message",
     [

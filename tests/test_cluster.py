@@ -35,7 +35,7 @@ from testkit.browser import (
 from testkit.photos import encode
 from testkit.photos import page as paper_page
 
-pytestmark = [pytest.mark.cluster, pytest.mark.integration, pytest.mark.browser]
+pytestmark = [pytest.mark.cluster, pytest.mark.postgres, pytest.mark.integration, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[1]
 PASSCODE = "cluster-test-passcode"
 

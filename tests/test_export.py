@@ -225,6 +225,7 @@ def test_the_notebook_runs_and_draws_its_plots(tmp_path, monkeypatch):
     json.dumps(nb)  # still plain JSON after running
 
 
+@pytest.mark.apptest
 def test_the_runs_tab_offers_the_script_and_the_notebook(monkeypatch):
     from streamlit.testing.v1 import AppTest
 

@@ -89,6 +89,7 @@ def test_server_killed_mid_training_then_restarted(tmp_path):
         stop_server(proc)
 
 
+@pytest.mark.apptest
 def test_unusable_data_and_history_locations_are_explained_and_drawing_still_works(monkeypatch):
     monkeypatch.setenv("DIGIT_STUDIO_DATA", "/dev/null/mnist")  # cannot exist: read-only or missing
     monkeypatch.setenv("DIGIT_STUDIO_RUNS", "/dev/null/runs/history.sqlite")

@@ -167,6 +167,7 @@ def test_mnist_with_a_mirrored_room_raises_the_room_score_and_the_script_reprodu
     assert list(fit(net2, mnist, cfg.replace(room_weight=0)))  # fit itself takes the plain data unchanged
 
 
+@pytest.mark.apptest
 def test_the_sidebar_trains_with_the_room_and_the_runs_tab_shows_its_score(monkeypatch):
     from streamlit.testing.v1 import AppTest
 

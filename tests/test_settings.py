@@ -77,6 +77,7 @@ def test_a_new_setting_gets_a_cli_flag_with_its_help_and_bounds(extended, capsys
         cli.config_from_args(cli.parse_args(["--patience", "12"]))
 
 
+@pytest.mark.apptest
 def test_a_new_setting_gets_a_sidebar_widget_with_its_help_and_bounds(extended, studio):
     at = studio(patience="7", epochs="4")
     patience = at.sidebar.number_input(key="cfg_patience")
@@ -90,6 +91,7 @@ def test_a_new_setting_gets_a_sidebar_widget_with_its_help_and_bounds(extended, 
     assert labels[-3:] == ["Room's drawings (weight)", "Patience (epochs)", "Stopping keeps"]  # fields' order
 
 
+@pytest.mark.apptest
 def test_a_value_out_of_a_new_settings_bounds_in_a_link_is_explained(extended, studio):
     at = studio(patience="12")
     assert at.sidebar.number_input(key="cfg_patience").value == 3

@@ -30,7 +30,7 @@ CFG = TrainConfig(framing="none", epochs=2, batch_size=64, lr=0.05)
 A, B, PRESENTER = Actor("a" * 32), Actor("b" * 32), Actor("p" * 32, presenter=True)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db(request, tmp_path) -> str:
     """Where a fresh, empty store lives: a SQLite file, or a new database on the test PostgreSQL."""
     if request.param == "sqlite":
@@ -124,6 +124,7 @@ def test_runs_from_the_cli_belong_to_the_presenter(db):
     assert run.owner == store.PRESENTER and not run.may_change(A) and run.may_change(CLI)
 
 
+@pytest.mark.integration
 def test_a_run_whose_trainer_stops_beating_is_marked_interrupted(db):
     path = db
     code = (
@@ -163,6 +164,7 @@ def _write_runs(path, n):
         assert rec.error is None
 
 
+@pytest.mark.integration
 def test_many_threads_and_processes_writing_at_once_lose_nothing(db):
     path = db
     Store(path)
