@@ -101,8 +101,6 @@ def test_exported_training_is_fit(tiny, cfg):
 
 
 def test_a_linear_schedule_is_fits_schedule(tiny):
-    if "lr_schedule" not in {f.name for f in fields(TrainConfig)}:
-        pytest.skip("this version has no learning-rate schedule")
     cfg = TrainConfig(framing="none", epochs=2, batch_size=32, lr=0.05, lr_schedule="linear")
     test_exported_training_is_fit(tiny, cfg)
     constant = load_script(ex.script(cfg.to_dict()))["train"](

@@ -84,11 +84,15 @@ def test_the_room_joins_the_training_set_only_and_fit_is_unchanged():
     f = mixed.framed("none")
     n_train = len(runs.drawings(TRAIN))
     assert len(f.train_x) == cfg.train_subset  # the epoch keeps its size: its step count and caps hold
-    assert len(f.train_x) - (f.train_y == data.train_labels[0]).sum() >= 0
+    base = data.framed("none")
+    for x, y in zip(f.train_x[: -n_train * 5], f.train_y[: -n_train * 5], strict=True):
+        same = (base.train_x == x).flatten(1).all(1)
+        assert same.any() and y in base.train_y[same]  # every other row is an MNIST training digit, its label kept
     assert torch.equal(f.test_x, data.framed("none").test_x)  # MNIST's test set is untouched
     room_rows = f.train_x[-n_train * 5 :]
     train_half = rm.room_half(runs, TRAIN).images("none")
     assert torch.equal(room_rows, train_half.repeat(5, 1, 1))
+    assert torch.equal(f.train_y[-n_train * 5 :], rm.room_half(runs, TRAIN).labels.repeat(5))
     test_half = rm.room_half(runs, TEST).images("none")
     assert not any(torch.equal(t, r) for t in test_half for r in train_half)  # never trained on its test
     assert rm.with_room(data, runs, FAST) is data  # weight 0: MNIST only
