@@ -7,6 +7,9 @@ import re
 import time
 from pathlib import Path
 
+import store
+from ui import shared
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
@@ -45,3 +48,11 @@ def train_once(at, epochs=1, name=""):
     small_config(at, epochs=epochs)
     button(at, "Train").click().run()
     wait_for_job(at)
+
+
+PRESENTER = store.Actor("p" * 32, presenter=True)  # the presenter as the room's AppTests play it
+
+
+def the_store() -> store.Store:
+    """The store the app under AppTest uses (the server's run history)."""
+    return shared.run_history()[0]

@@ -9,9 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import local_script_runner as runner
 
-from tests.conftest import synthetic_mnist
-from tests.drawing import PLACEMENTS, render
-from tests.test_room_app import PRESENTER, the_store
+from testkit.apptest import PRESENTER, the_store
+from testkit.drawing import PLACEMENTS, render
+from testkit.mnist import synthetic_mnist
 from ui import room, shared
 from ui.pages import board
 from ui.tabs import teach

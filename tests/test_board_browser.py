@@ -9,9 +9,8 @@ import pytest
 
 import store
 from store import Store
-from tests.browser import ROOT, SCREENS, streamlit_server
-from tests.drawing import PLACEMENTS, render
-from tests.test_room_browser import PASSCODE, participant, presenter_board, wait_for
+from testkit.browser import PASSCODE, ROOT, SCREENS, participant, presenter_board, streamlit_server, wait_for
+from testkit.drawing import PLACEMENTS, render
 from ui import room
 from ui.tabs import teach
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 import store
 from common.status import Status
-from testkit.apptest import shown
+from testkit.apptest import PRESENTER, shown, the_store
 from testkit.drawing import PLACEMENTS, render
 from testkit.mnist import synthetic_mnist
 from ui import room, shared
@@ -19,7 +19,6 @@ from ui.tabs import teach
 from ui.widgets import canvas
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PRESENTER = store.Actor("p" * 32, presenter=True)
 
 
 @pytest.fixture
@@ -67,10 +66,6 @@ def board_page():
         }
     )
     board.render()
-
-
-def the_store() -> store.Store:
-    return shared.run_history()[0]
 
 
 def test_nicknames_are_unique_in_the_room_and_changeable(app):

@@ -7,67 +7,31 @@ import re
 import time
 
 import pytest
-from playwright.sync_api import expect
 
 from store import Store
 from testkit.browser import (
+    PASSCODE,
     ROOT,
     draw_digit,
-    goto,
+    participant,
+    presenter_board,
     read_prediction,
     set_epochs,
     set_training_digits,
     sidebar,
     streamlit_server,
+    wait_for,
     wait_idle,
 )
 from testkit.drawing import PLACEMENTS
 
 pytestmark = pytest.mark.browser
-PASSCODE = "room-board-7"
 SHOTS = ROOT / ".pytest_cache" / "room"
-
-
-def participant(browser, url, nickname):
-    page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
-    goto(page, url)
-    field = page.locator(".st-key-nickname input")
-    field.fill(nickname)
-    field.press("Enter")
-    wait_idle(page)
-    return page
-
-
-def presenter_board(browser, url):
-    """The room board on a projector, presenter mode unlocked."""
-    board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
-    board.goto(f"{url}/room")
-    board.get_by_role("heading", name="Room board").wait_for(timeout=90_000)
-    panel = sidebar(board)
-    panel.get_by_text("Presenter", exact=True).click()
-    panel.get_by_label("Presenter passcode").fill(PASSCODE)
-    panel.get_by_role("button", name="Unlock presenter mode").click()
-    board.get_by_role("heading", name="Timed round").wait_for(timeout=30_000)
-    # unlocked, the board puts the sidebar away: the projector shows the board, not the panel
-    expect(board.locator('section[data-testid="stSidebar"]')).to_have_attribute("data-collapsed", "true")
-    return board
 
 
 def board_value(board, label: str) -> str:
     metric = board.get_by_test_id("stMetric").filter(has_text=label).first
     return metric.get_by_test_id("stMetricValue").inner_text().strip()
-
-
-def wait_for(condition, timeout: float, step: float = 0.1):
-    """Poll until ``condition()`` is truthy; returns (value, seconds taken)."""
-    start = time.monotonic()
-    while True:
-        value = condition()
-        if value:
-            return value, time.monotonic() - start
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"not within {timeout} s")
-        time.sleep(step)
 
 
 def table_text(board) -> str:
