@@ -19,6 +19,7 @@ import re
 import string
 import unicodedata
 
+import glyphguard
 import regex
 
 MAX_LEN = 80  # characters of user text shown in one place (a run name is cut to 40 when typed)
@@ -122,20 +123,52 @@ def public(text, limit: int = 300) -> str:
     return clean(text, limit)
 
 
-# Cyrillic and Greek letters that look like Latin ones on a projector (after case-folding). A
-# capital I and a small l look alike too, but "ALICE" has an I and "Ella" is not "Elia": not mapped.
-_LOOKALIKE = str.maketrans(
-    {
-        **dict(zip("авеёкмнорстухіјѕԁӏԛԝ", "abeekmhopctyxijsdlqw", strict=True)),
-        **dict(zip("αβεικνορτυχζ", "abeiknoptuxz", strict=True)),
-    }
-)
+# The glyphs a projector font draws alike, one class each, written as TR39 writes the class. After
+# case-folding, "ALICE" has an i where "AIice" (a capital I) has the bar that l, 1, | and ı draw:
+# both are Alice on the board, so i and l are one class ("Ella" is "Eiia"). TR39 sends m to rn;
+# the key writes the pair as m.
+_PROJECTOR = str.maketrans(dict.fromkeys("i1|ı", "l") | {"0": "o"})
+# Spaces, punctuation and what is not drawn: controls, format characters (zero-width, bidi), private
+# use. Not "Cn": a prototype newer than this Python's Unicode tables is unassigned here, and is a letter.
+_NOT_SEEN = {"Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co"}
+# The rules a stored key was computed by: these steps, and the confusables table of the package
+# that computes the skeleton. The store recomputes its keys when this differs from the one it recorded.
+NAME_KEY_RULES = f"projector-1/glyphguard-{glyphguard.__version__}/unicode-{glyphguard.UNICODE_VERSION}"
+
+
+def _no_marks(text: str, form: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize(form, text) if not unicodedata.combining(ch))
+
+
+def _skeleton(text: str) -> str:
+    """Unicode TR39's skeleton of ``text`` as typed, then of its case-folded skeleton until that holds:
+    a capital meets its Latin twin before case-folding sends it elsewhere (Armenian Տ is S, its
+    small letter տ is like no Latin one), and a small letter after (Greek Γ is like no Latin
+    capital, its small letter γ is y)."""
+    text = glyphguard.skeleton(text)
+    for _ in range(4):  # two rounds settle every confusable; the bound keeps a surprise finite
+        again = glyphguard.skeleton(text.casefold())
+        if again == text:
+            break
+        text = again
+    return text.casefold()
 
 
 def name_key(name: str) -> str:
-    """What makes two names the same: how they look. Compatibility-normalised, accents dropped,
-    case-folded, Cyrillic and Greek look-alikes made Latin, spaces and punctuation dropped
-    ("Alice", "ALICE", "Ａｌｉｃｅ", "al ice", "Alíce", "Alice!" and "Аlice" with a Cyrillic А are
-    one name, and "Presenter." is the presenter's)."""
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
-    return "".join(ch for ch in text.casefold().translate(_LOOKALIKE) if unicodedata.category(ch)[0] not in "PZC")
+    """What makes two names the same: how they look on a projector. In this order:
+
+    1. accents dropped (canonical decomposition only: a compatibility one turns Greek Ϲ, which
+       looks like C, into Σ before TR39 sees it);
+    2. Unicode TR39's skeleton (``glyphguard.skeleton``, from Unicode's confusables.txt), on the
+       name as typed and again case-folded (``_skeleton``): Cyrillic, Greek, Cherokee and Armenian
+       look-alikes meet their Latin twins, and "Ａｌｉｃｅ" and "𝐀lice" meet "Alice";
+    3. compatibility-normalised, accents the skeleton brought dropped, then spaces, punctuation
+       and invisible characters dropped ("al ice", "Alice!", "Al\u200bice");
+    4. the projector's classes: i, l, 1, | and ı are one letter, o and 0 one, rn is m.
+
+    TR39 alone keeps "ALICE" (whose I becomes l) from "alice", and maps "Al1ce" to "allce":
+    step 4 is what makes them Alice. "Presenter." is the presenter's.
+    """
+    text = _no_marks(_skeleton(_no_marks(name, "NFD")), "NFKD")
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in _NOT_SEEN)
+    return text.translate(_PROJECTOR).replace("rn", "m")

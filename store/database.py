@@ -21,7 +21,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from common.errors import StoreError
-from store.schema import PRESENTER, SCHEMA_VERSION, meta, metadata, upgrade_v1
+from common.text import NAME_KEY_RULES
+from store.schema import PRESENTER, RULES_KEY, SCHEMA_VERSION, meta, metadata, rekey_nicknames, upgrade_v1
 
 log = logging.getLogger("digit_studio.store")
 
@@ -196,12 +197,20 @@ class Database:
                     f"cannot create {self.path.parent}",
                 ) from None
         with self.tx(write=False, check=False) as conn:
-            if self._version(conn) == SCHEMA_VERSION:
+            version = self._version(conn)
+            if version == SCHEMA_VERSION and self._rules(conn) == NAME_KEY_RULES:
                 return
-        with self.tx(check=False) as conn:
-            if self.path is None:
-                conn.execute(text("SELECT pg_advisory_xact_lock(20261201)"))  # one replica migrates at a time
-            self._migrate(conn)
+        try:
+            with self.tx(check=False) as conn:
+                if self.path is None:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(20261201)"))  # one replica migrates at a time
+                self._migrate(conn)
+        except StoreError:
+            if version != SCHEMA_VERSION:
+                raise
+            # Only the nickname keys are out of date (a read-only store after an upgrade of the
+            # look-alike tables): it still reads, and a writer recomputes them when it opens it.
+            log.warning("the nickname keys of %s are not recomputed: the store takes no writes", self._where())
 
     def _migrate(self, conn: Connection) -> None:
         version = self._version(conn)
@@ -210,17 +219,28 @@ class Database:
                 "the run history was written by a newer Digit Studio; upgrade this one",
                 f"{self._where()}: schema {version}, this release reads {SCHEMA_VERSION}",
             )
-        if version == SCHEMA_VERSION:
-            return
-        if version == 1:
-            moved = upgrade_v1(conn, self.path)
-            log.warning("upgraded the run history %s to version %d (%d runs)", self._where(), SCHEMA_VERSION, moved)
-        else:
-            metadata.create_all(conn)
-        conn.execute(delete(meta).where(meta.c.key == "schema_version"))
-        conn.execute(insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
-        if self.path is not None:
-            conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")  # older releases refuse the file
+        if version < SCHEMA_VERSION:
+            if version == 1:
+                moved = upgrade_v1(conn, self.path)
+                log.warning("upgraded the run history %s to version %d (%d runs)", self._where(), SCHEMA_VERSION, moved)
+            else:
+                metadata.create_all(conn)  # a new store; version 2 has every table already
+            conn.execute(delete(meta).where(meta.c.key == "schema_version"))
+            conn.execute(insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+            if self.path is not None:
+                conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")  # older releases refuse the file
+        if self._rules(conn) != NAME_KEY_RULES:  # keys computed another way (an older release, a new table)
+            kept = rekey_nicknames(conn)
+            conn.execute(delete(meta).where(meta.c.key == RULES_KEY))
+            conn.execute(insert(meta).values(key=RULES_KEY, value=NAME_KEY_RULES))
+            if kept:
+                log.warning("%d nicknames look like another one under the new rules; their owners keep them", kept)
+
+    def _rules(self, conn: Connection) -> str | None:
+        """The rules the stored nickname keys were computed by (``common.text.NAME_KEY_RULES``)."""
+        if not conn.dialect.has_table(conn, "meta"):
+            return None
+        return conn.execute(select(meta.c.value).where(meta.c.key == RULES_KEY)).scalar()
 
     def _version(self, conn: Connection) -> int:
         if conn.dialect.has_table(conn, "meta"):

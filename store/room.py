@@ -20,14 +20,14 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from common import text
+from common import _, text
 from common.splits import TEST, TRAIN
 from store.database import Actor, Database, NotFound, PermissionDenied, presenter_only
-from store.schema import PRESENTER, drawings, meta, participants
+from store.schema import KEPT_MARK, PRESENTER, drawings, meta, participants
 
 NICK_MAX = 24  # characters: fits a leaderboard column on a projector
 # A nickname is held for its owner this long after their browser was last seen, then anyone may
@@ -38,7 +38,10 @@ PNG_MAX = 64 * 1024  # bytes: a 280x280 grayscale drawing is 3-8 KB
 FRAMED_SIZE = 28 * 28
 FRAMED_WITH = "frame"  # the framing of the stored 28x28: MNIST's own (20 px box, centre of mass)
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_RESERVED = ("presenter", "guest", "you")  # names the room already uses for someone else
+_RESERVED = {text.name_key(n) for n in ("presenter", "guest", "you")}  # names the room already uses
+# An anonymous label, "Guest 3f9a", as a key: "guest" and four hex digits as they look ("Guest 1a0b"
+# is "guestlaob"). "Guestina" is a name.
+_GUEST = re.compile("guest(?:" + "|".join(sorted({re.escape(text.name_key(c)) for c in "0123456789abcdef"})) + "){4}")
 
 
 class Refused(ValueError):
@@ -46,7 +49,7 @@ class Refused(ValueError):
 
 
 class NicknameTaken(Refused):
-    """Someone else in the room has this nickname (compared without case)."""
+    """Someone else in the room has this nickname, or one that looks like it (``text.name_key``)."""
 
 
 @dataclass(frozen=True)
@@ -86,36 +89,59 @@ class Room:
         """Give a participant a nickname (``''`` removes it); returns it as stored.
 
         Raises ``Refused`` for a nickname with nothing printable in it or one that names someone
-        else (presenter, Guest ...), ``NicknameTaken`` if another participant has it already and
-        was seen in the last NICK_HOLD seconds (a name left longer is given to whoever asks).
+        else (presenter, Guest ...), ``NicknameTaken`` if another participant has it, or a name
+        that looks like it, and was seen in the last NICK_HOLD seconds (a name left longer is
+        given to whoever asks). A participant keeps the name they have, even one that looks
+        like another's since the rules changed (store/schema.py, ``rekey_nicknames``).
         """
         nickname = clean_nickname(name)
         key = text.name_key(nickname)
         if name and not key:
-            raise Refused("a nickname needs at least one letter or digit")
-        if key and (key in _RESERVED or re.fullmatch(r"guest[0-9a-f]{4}", key)):  # "Guestina" is a name
-            raise Refused(f"“{nickname}” is how the room already names someone else: pick another nickname")
+            raise Refused(_("a nickname needs at least one letter or digit"))
+        if key and (key in _RESERVED or _GUEST.fullmatch(key)):
+            raise Refused(
+                _("“{name}” is how the room already names someone else: pick another nickname").format(name=nickname)
+            )
         if key and key in self._blocked():
-            raise Refused(f"“{nickname}” was removed from this room by the presenter: pick another nickname")
+            raise Refused(
+                _("“{name}” was removed from this room by the presenter: pick another nickname").format(name=nickname)
+            )
         now = time.time()
         values = {"nickname": nickname or None, "nick_key": key or None, "last_seen": now}
         try:
             with self.db.tx() as conn:
-                if key:  # someone gone for longer than NICK_HOLD lets the name go
+                mine = conn.execute(
+                    select(participants.c.nickname, participants.c.nick_key).where(participants.c.id == owner)
+                ).first()
+                if key and mine and mine.nickname == nickname and mine.nick_key:
+                    values["nick_key"] = mine.nick_key  # the name they have, under the key it was kept by
+                elif key:
+                    held = self._holder(conn, key, owner, now)
+                    if held is not None:
+                        raise _taken(nickname, held)
+                    # someone gone for longer than NICK_HOLD lets the name go
                     conn.execute(
                         update(participants)
-                        .where(
-                            participants.c.nick_key == key,
-                            participants.c.id != owner,
-                            participants.c.last_seen < now - NICK_HOLD,
-                        )
+                        .where(_has_key(key), participants.c.id != owner, participants.c.last_seen < now - NICK_HOLD)
                         .values(nickname=None, nick_key=None)
                     )
                 if not conn.execute(update(participants).where(participants.c.id == owner).values(**values)).rowcount:
                     conn.execute(insert(participants).values(id=owner, label=label or "Guest", created=now, **values))
-        except IntegrityError:
-            raise NicknameTaken(f"“{nickname}” is taken in this room: pick another nickname") from None
+        except IntegrityError:  # claimed at the same moment by someone else
+            with self.db.tx(write=False) as conn:
+                held = self._holder(conn, key, owner, now)
+            raise _taken(nickname, held or nickname) from None
         return nickname
+
+    @staticmethod
+    def _holder(conn: Connection, key: str, owner: str, now: float) -> str | None:
+        """The nickname of someone else, seen in the last NICK_HOLD seconds, whose name has ``key``."""
+        return conn.execute(
+            select(participants.c.nickname)
+            .where(_has_key(key), participants.c.id != owner, participants.c.last_seen >= now - NICK_HOLD)
+            .order_by(participants.c.last_seen.desc())
+            .limit(1)
+        ).scalar()
 
     def nicknamed(self) -> list[tuple[str, str]]:
         """Every participant with a nickname: (id, nickname), most recently seen first."""
@@ -399,6 +425,21 @@ def as_arrays(found: list[Drawing]):
 
     images = np.frombuffer(b"".join(d.framed for d in found), np.uint8).reshape(len(found), 28, 28)
     return images.copy(), np.array([d.label for d in found], np.int64)
+
+
+def _has_key(key: str):
+    """Rows whose name has ``key``: as its key, or kept under it with its owner's id."""
+    return or_(participants.c.nick_key == key, participants.c.nick_key.startswith(key + KEPT_MARK, autoescape=True))
+
+
+def _taken(nickname: str, held: str) -> NicknameTaken:
+    if held == nickname:
+        return NicknameTaken(_("“{name}” is taken in this room: pick another nickname").format(name=nickname))
+    return NicknameTaken(
+        _("“{name}” is taken in this room: it looks like “{held}”, who is here. Pick another nickname.").format(
+            name=nickname, held=held
+        )
+    )
 
 
 def _optout(owner: str) -> str:

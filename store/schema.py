@@ -4,10 +4,14 @@ The version lives in the ``meta`` table (``schema_version``). Version 1 was the 
 history of earlier releases (``PRAGMA user_version = 1``, checkpoints as files beside the
 database); ``upgrade_v1`` moves such a file to version 2 in place, in one transaction, reading
 every checkpoint file into the database. The files themselves are left where they were.
+Version 3 compares nicknames by how they look on a projector (``common.text.name_key``):
+``rekey_nicknames`` recomputes every stored key, on the way to version 3 and whenever the key's
+rules change (``nick_key_rules`` in ``meta``).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import (
@@ -21,11 +25,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    select,
     text,
+    update,
 )
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 2
+from common.text import name_key
+
+SCHEMA_VERSION = 3
 PRESENTER = "presenter"  # the owner of CLI runs and of runs recorded before ownership existed
 
 metadata = MetaData()
@@ -81,7 +89,9 @@ participants = Table(
     Column("id", String(64), primary_key=True),  # sha256 of the browser's secret, never the secret
     Column("label", String(32), nullable=False),  # short anonymous label, e.g. "Guest 3f9a"
     Column("nickname", Text),
-    Column("nick_key", Text, unique=True),  # casefolded nickname: unique in the room
+    # common.text.name_key of the nickname: unique in the room. A name that was kept when the key's
+    # rules changed and now looks like another one has KEPT_MARK and its owner's id after its key.
+    Column("nick_key", Text, unique=True),
     Column("created", Float, nullable=False),
     Column("last_seen", Float, nullable=False),
 )
@@ -110,6 +120,10 @@ drawings = Table(  # the room's labelled drawings
     sqlite_autoincrement=True,
 )
 Index("drawings_by_created", drawings.c.created)
+
+RULES_KEY = "nick_key_rules"  # the meta row: the name_key rules the stored keys were computed by
+BLOCKED_KEY = "room.blocked_names"  # the meta row: keys of the names the presenter removed (JSON)
+KEPT_MARK = "#"  # never in a key (name_key drops punctuation): what follows it is an owner's id
 
 
 def upgrade_v1(conn: Connection, db_path: Path) -> int:
@@ -162,3 +176,36 @@ def upgrade_v1(conn: Connection, db_path: Path) -> int:
     conn.execute(text("DROP TABLE epochs_v1"))
     conn.execute(text("DROP TABLE runs_v1"))
     return len(old)
+
+
+def rekey_nicknames(conn: Connection) -> int:
+    """Recompute every nickname's key, and the keys of the names the presenter removed, under
+    ``name_key``'s present rules; returns how many nicknames now look like another one.
+
+    Nobody loses a name they hold: of two names that now have one key, the one seen last keeps the
+    key and the other keeps its name under the key and its owner's id (``KEPT_MARK``), so the key
+    stays unique. Only new claims are refused: store/room.py checks a claim against both forms.
+    """
+    rows = conn.execute(
+        select(participants.c.id, participants.c.nickname)
+        .where(participants.c.nickname.is_not(None))
+        .order_by(participants.c.last_seen.desc(), participants.c.id)
+    ).fetchall()
+    conn.execute(update(participants).values(nick_key=None))  # every key free first: they are unique
+    seen, kept = set(), 0
+    for row in rows:
+        key = name_key(row.nickname) or None
+        if key in seen:
+            key, kept = f"{key}{KEPT_MARK}{row.id}", kept + 1
+        elif key:
+            seen.add(key)
+        conn.execute(update(participants).where(participants.c.id == row.id).values(nick_key=key))
+    blocked = conn.execute(select(meta.c.value).where(meta.c.key == BLOCKED_KEY)).scalar()
+    try:
+        found = json.loads(blocked) if blocked else []
+    except ValueError:
+        found = []
+    if isinstance(found, list) and found:  # only keys were kept: a key's own key stands for the name's
+        keys = sorted({name_key(k) for k in found if isinstance(k, str)} - {""})
+        conn.execute(update(meta).where(meta.c.key == BLOCKED_KEY).values(value=json.dumps(keys)))
+    return kept

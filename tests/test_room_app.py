@@ -436,3 +436,18 @@ def test_the_nickname_comes_first_in_the_sidebar(app):
     train = next(i for i, e in enumerate(order) if getattr(e, "label", None) == "Train")
     assert keys.index("nickname") < train
     assert keys.index("nickname") < min(i for i, k in enumerate(keys) if k and str(k).startswith("cfg_"))
+
+
+def test_a_copycat_nickname_is_refused_with_the_name_it_copies(app):
+    """The room play: "AIice" (a capital I) and "Al1ce" were accepted beside "Alice", and the board
+    read "Alice, Alice"."""
+    a, b = app(), app()
+    a.text_input(key="nickname").input("Alice").run()
+    for copy in ("AIice", "Al1ce", "A|ice", "\u0410l\u0456ce"):  # the last with Cyrillic А and і
+        b.text_input(key="nickname").input(copy).run()
+        assert [shown(e.value) for e in b.error] == [
+            f"“{copy}” is taken in this room: it looks like “Alice”, who is here. Pick another nickname."
+        ]
+        assert b.text_input(key="nickname").value == "" and the_store().nickname(b.session_state["owner"]) is None
+    b.text_input(key="nickname").input("Alina").run()
+    assert not b.error and the_store().nickname(b.session_state["owner"]) == "Alina"

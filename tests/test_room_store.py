@@ -3,12 +3,16 @@ them, sharing switches and the presenter's settings."""
 
 import io
 import json
+import os
+import time
 
 import numpy as np
 import pytest
 from PIL import Image
+from sqlalchemy import text
 
 import store
+from deploy import cluster
 from store import TEST, TRAIN, Actor, NicknameTaken, NotFound, PermissionDenied, Refused, Store, split_of
 
 A, B, PRESENTER = Actor("a" * 32), Actor("b" * 32), Actor("p" * 32, presenter=True)
@@ -190,3 +194,82 @@ def test_room_settings_are_the_presenters(s, monkeypatch):
     assert s.round() is None
     s.set_setting("round", json.dumps([1, 2]), PRESENTER)
     assert s.round() is None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def where(request, tmp_path) -> str:
+    """A fresh, empty store's address: a SQLite file, or a new database on the test PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "h.sqlite")
+    pgdata, port = request.getfixturevalue("postgres_server")
+    return cluster.create_database(pgdata, port, f"r_{os.getpid()}_{time.monotonic_ns()}")
+
+
+def left_by_version_2(where: str, people: list[tuple[str, str, str]], blocked: list[str]) -> None:
+    """Make the store at ``where`` what the previous release left: schema version 2, each nickname
+    under the key it computed (case-folded, accents and punctuation dropped, a capital I and a one
+    apart from l); ``people`` (owner, nickname, key) seen in that order, the first last."""
+    s = Store(where)
+    now = time.time()
+    with s.engine.begin() as conn:
+        for i, (owner, nickname, key) in enumerate(people):
+            conn.execute(
+                text(
+                    "INSERT INTO participants (id, label, nickname, nick_key, created, last_seen) "
+                    "VALUES (:id, 'Guest 0000', :nickname, :key, :t, :t)"
+                ),
+                {"id": owner, "nickname": nickname, "key": key, "t": now - 60 * i},
+            )
+        conn.execute(
+            text("INSERT INTO meta (key, value) VALUES ('room.blocked_names', :v)"), {"v": json.dumps(blocked)}
+        )
+        conn.execute(text("UPDATE meta SET value = '2' WHERE key = 'schema_version'"))
+        conn.execute(text("DELETE FROM meta WHERE key = 'nick_key_rules'"))
+    s.close()
+
+
+def test_an_upgrade_keeps_every_name_and_refuses_only_new_look_alikes(where):
+    c, d, e = "c" * 32, "d" * 32, "e" * 32
+    people = [(B.owner, "AIice", "aiice"), (A.owner, "Alice", "alice"), (c, "Al1ce", "al1ce"), (d, "Bob", "bob")]
+    left_by_version_2(where, people, blocked=["bi11"])  # the presenter removed "Bi11"
+    s = Store(where)
+    with s.engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar() == "3"
+        keys = dict(conn.execute(text("SELECT id, nick_key FROM participants")).all())
+    assert keys[B.owner] == "allce"  # the one seen last keeps the key
+    assert len(set(keys.values())) == 4  # the others keep theirs apart: nobody loses a name
+    assert s.names([A.owner, B.owner, c, d]) == {
+        A.owner: "Alice",
+        B.owner: "AIice",
+        c: "Al1ce",
+        d: "Bob",
+        store.PRESENTER: "presenter",
+    }
+    with pytest.raises(NicknameTaken, match="it looks like “AIice”"):  # a new claim: refused
+        s.set_nickname(e, "A1ice")
+    with pytest.raises(NicknameTaken, match="it looks like “AIice”"):  # a change is a new claim too
+        s.set_nickname(A.owner, "Alice!")
+    with pytest.raises(NicknameTaken, match="“Bob” is taken in this room: pick another nickname"):
+        s.set_nickname(e, "Bob")
+    with pytest.raises(Refused, match="removed from this room"):  # the removed name's key, recomputed
+        s.set_nickname(e, "Bill")
+    assert s.set_nickname(A.owner, "Alice") == "Alice"  # saved again as it is: still theirs
+    assert s.set_nickname(c, "Al1ce") == "Al1ce"
+    s.set_nickname(B.owner, "Beatrice")  # the key's holder leaves the name: the kept ones still hold it
+    with pytest.raises(NicknameTaken, match="it looks like “(Alice|Al1ce)”"):
+        s.set_nickname(e, "ALICE")
+    s.close()
+    again = Store(where)  # opened again: nothing recomputed, nothing lost
+    assert again.names([A.owner, c])[c] == "Al1ce"
+    assert again.set_nickname(e, "Eve") == "Eve"
+
+
+def test_a_read_only_store_opens_with_nickname_keys_of_older_rules(tmp_path):
+    path = tmp_path / "h.sqlite"
+    s = Store(path)
+    s.set_nickname(A.owner, "Alice")
+    with s.engine.begin() as conn:
+        conn.execute(text("UPDATE meta SET value = 'older tables' WHERE key = 'nick_key_rules'"))
+    s.close()
+    assert Store(f"sqlite:///file:{path}?mode=ro&uri=true").nickname(A.owner) == "Alice"
+    assert Store(path).set_nickname(A.owner, "Alice") == "Alice"  # a writer recomputes the keys

@@ -68,7 +68,7 @@ def test_a_run_round_trip_survives_a_restart(db):
     assert run.config == CFG.to_dict() and run.ended >= run.started and run.has_model
     assert [e["test_accuracy"] for e in again.epochs(rid)] == [0.8, 0.9]
     assert again.checkpoint(rid) == b"xyz"
-    assert scalar(again, "SELECT value FROM meta WHERE key = 'schema_version'") == "2"
+    assert scalar(again, "SELECT value FROM meta WHERE key = 'schema_version'") == "3"
 
 
 def test_sqlite_is_in_wal_mode(tmp_path):
@@ -238,7 +238,7 @@ def test_a_version_1_history_is_upgraded_in_place_and_loses_nothing(tmp_path):
     assert (path.parent / "checkpoints" / "run-1.safetensors").exists()  # the old file is left alone
     assert finished_run(s) == 3
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2  # older releases refuse the file
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3  # older releases refuse the file
 
 
 def test_a_job_records_its_run_its_owner_and_its_model_in_the_store(db):
