@@ -56,3 +56,22 @@ PRESENTER = store.Actor("p" * 32, presenter=True)  # the presenter as the room's
 def the_store() -> store.Store:
     """The store the app under AppTest uses (the server's run history)."""
     return shared.run_history()[0]
+
+
+def board_page():
+    """The /room page as app.py frames it (AppTest cannot switch to a page that is a function), with
+    the pages app.py registers for the links between them."""
+    import streamlit as st
+
+    from ui import access, pages, session  # noqa: F811 - AppTest runs this function's source alone
+    from ui.pages import board, studio
+
+    session.init()
+    access.init()
+    pages.register(
+        **{
+            pages.STUDIO: st.Page(studio.render, title="Digit Studio", default=True),
+            pages.BOARD: st.Page(board.render, title="Room board", url_path=pages.BOARD_PATH),
+        }
+    )
+    board.render()

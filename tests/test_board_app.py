@@ -9,30 +9,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import local_script_runner as runner
 
-from testkit.apptest import PRESENTER, the_store
+from testkit.apptest import PRESENTER, board_page, the_store
 from testkit.drawing import PLACEMENTS, render
 from testkit.mnist import synthetic_mnist
 from ui import room, shared
 from ui.pages import board
 from ui.tabs import teach
-
-
-def board_page():
-    """The /room page as app.py frames it, with the pages app.py registers for the links between them."""
-    import streamlit as st
-
-    from ui import access, pages, session  # noqa: F811 - AppTest runs this function's source alone
-    from ui.pages import board, studio
-
-    session.init()
-    access.init()
-    pages.register(
-        **{
-            pages.STUDIO: st.Page(studio.render, title="Digit Studio", default=True),
-            pages.BOARD: st.Page(board.render, title="Room board", url_path=pages.BOARD_PATH),
-        }
-    )
-    board.render()
 
 
 @pytest.fixture

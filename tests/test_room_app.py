@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 import store
 from common.status import Status
-from testkit.apptest import PRESENTER, shown, the_store
+from testkit.apptest import PRESENTER, board_page, shown, the_store
 from testkit.drawing import PLACEMENTS, render
 from testkit.mnist import synthetic_mnist
 from ui import room, shared
@@ -47,25 +47,6 @@ def app(monkeypatch):
         return at
 
     return make
-
-
-def board_page():
-    """The /room page as app.py frames it (AppTest cannot switch to a page that is a function), with
-    the pages app.py registers for the links between them."""
-    import streamlit as st
-
-    from ui import access, pages, session  # noqa: F811 - AppTest runs this function's source alone
-    from ui.pages import board, studio
-
-    session.init()
-    access.init()
-    pages.register(
-        **{
-            pages.STUDIO: st.Page(studio.render, title="Digit Studio", default=True),
-            pages.BOARD: st.Page(board.render, title="Room board", url_path=pages.BOARD_PATH),
-        }
-    )
-    board.render()
 
 
 def test_nicknames_are_unique_in_the_room_and_changeable(app):
