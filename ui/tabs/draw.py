@@ -129,8 +129,10 @@ SEES = (
 PEN_NOTE = "A digit drawn small for the pen is shown to the model with a thinner one, so its loops stay open."
 
 # How much room the canvas leaves below itself (CSS px): beside the answer, just a margin; where
-# a phone stacks the columns, the height of the prediction, so that it is on screen too.
-FIT = {"reserve": 16, "reserveStacked": 120}
+# a phone stacks the columns, the answer under it: the gap above it, the prediction (81 px) and the
+# teach row (Right, then the ten digits on a line of their own: 116 px) with the gaps between them
+# and a margin, so that after drawing, Right and the ten digits are on screen with the canvas.
+FIT = {"reserve": 16, "reserveStacked": 240}
 FIT_PRESENTER = {"reserve": 16, "reserveStacked": 16}
 
 

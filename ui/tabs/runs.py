@@ -35,20 +35,22 @@ def _table(runs: list[Run], names: dict[str, str], me: str) -> pd.DataFrame:
     import pandas as pd  # here, not at import: pandas and pyarrow cost a server ~30 MB
 
     scores = room.scores_for(runs)
+    # Who and how well first: on a laptop beside the sidebar the table shows about ten columns,
+    # and the scores after the settings were cut off at the right edge.
     return pd.DataFrame(
         [
             {
                 "run": r.id,
                 "name": text.clean(r.name, 40),
                 "by": "you" if r.owner == me else text.clean(names.get(r.owner, "?"), 40),
+                "test accuracy %": float("nan") if r.test_accuracy is None else round(100 * r.test_accuracy, 2),
+                "room accuracy %": room.percent(scores.get(r.id)),
                 "model": r.model,
                 "optimizer": r.config["optimizer"],
                 "lr": r.config["lr"],
                 "batch": r.config["batch_size"],
                 "epochs set": r.config["epochs"],
                 "framing": r.config["framing"],
-                "test accuracy %": float("nan") if r.test_accuracy is None else round(100 * r.test_accuracy, 2),
-                "room accuracy %": room.percent(scores.get(r.id)),
                 "seconds": float("nan") if r.duration is None else round(r.duration, 1),
                 "status": r.status,
                 "from": r.source,

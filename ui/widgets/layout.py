@@ -23,9 +23,13 @@ NARROW_PX = 1100  # below this the sidebar overlays the page instead of squeezin
 
 _PAGE_CSS = f"""
 <style>
-/* The header is a thin transparent strip now (toolbarMode = minimal): start the page under it. */
-[data-testid="stMainBlockContainer"] {{ padding-top: 3.25rem; padding-bottom: 3rem; }}
-.st-key-layout_helper {{ display: none; }}
+/* The header is a thin strip (toolbarMode = minimal), 60 px tall, that covers what scrolls under
+   it: start the page just under it. */
+[data-testid="stMainBlockContainer"] {{ padding-top: 4rem; padding-bottom: 3rem; }}
+/* The page's helpers (this style sheet, the layout script, a cookie's script) take no room, not
+   even a gap: on a phone the 32 px they took are the answer's. */
+.st-key-layout_helper, [data-testid="stLayoutWrapper"]:has(> .st-key-layout_helper),
+[data-testid="stElementContainer"]:has(> [data-testid="stHtml"] > script:only-child) {{ display: none; }}
 /* "Wrong, it is a ...": the ten digits wrap onto a second line where the column is too narrow
    (a tablet's), instead of scrolling sideways with the 9 cut off. */
 .st-key-teach_label [data-testid="stButtonGroup"] div:has(> button) {{ flex-wrap: wrap; overflow-x: visible; }}
@@ -35,6 +39,9 @@ _PAGE_CSS = f"""
 }}
 @media (max-width: 640px) {{
   [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem; padding-right: 0.75rem; }}
+  /* A phone stacks the Draw tab's columns: the answer follows the canvas closely, so that the
+     canvas, the answer and the teach row fit on one screen (FIT in ui/tabs/draw.py). */
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] .st-key-canvas) {{ row-gap: 1rem; }}
   [data-testid="stMainBlockContainer"] h1 {{ font-size: 1.5rem; }}
 }}
 @media (max-height: 500px) {{
@@ -92,8 +99,7 @@ def presenter() -> bool:
 def page(presenter: bool, await_canvas: bool = False) -> None:
     """The page's CSS, and the sidebar collapsed where it would crowd the page. With
     ``await_canvas``, the page runs again once the browser has laid out the canvas."""
-    st.html(_PAGE_CSS + (_PRESENTER_CSS if presenter else ""))
-    _sidebar_helper(presenter, await_canvas)
+    _sidebar_helper(presenter, await_canvas, _PAGE_CSS + (_PRESENTER_CSS if presenter else ""))
 
 
 def board(presenter: bool) -> None:
@@ -102,9 +108,11 @@ def board(presenter: bool) -> None:
     _sidebar_helper(presenter, False)
 
 
-def _sidebar_helper(presenter: bool, await_canvas: bool) -> None:
+def _sidebar_helper(presenter: bool, await_canvas: bool, css: str = "") -> None:
     token = st.session_state.setdefault("_layout_token", secrets.token_hex(8)) if await_canvas else None
-    with st.container(key="layout_helper"):
+    with st.container(key="layout_helper"):  # hidden: a style sheet applies from anywhere on the page
+        if css:
+            st.html(css)
         _helper(
             key="layout_js",
             data={"presenter": presenter, "await_canvas": token, "narrow": NARROW_PX},

@@ -116,24 +116,68 @@ def plot_sigmoid(logits: Sequence[float] | None = None, predicted: int | None = 
     z = np.linspace(-12, 12, 400)
     ax.plot(z, sigmoid(z), color=BLUE, lw=2.5, label=r"$\sigma(z) = 1/(1+e^{-z})$")
     ax.axhline(0.5, color=GREY, ls=":", lw=1)
+    ax.set(xlabel="logit z = w·x + b", ylabel="σ(z)", ylim=(-0.08, 1.08), title="The logistic (sigmoid) function")
+    ax.set_xlim(-13, 13)
+    ax.legend(loc="upper left")
     if logits is not None:
         zl = np.clip(np.asarray(logits, dtype=float), -12, 12)
-        for d, zi in enumerate(zl):
-            colour = GREEN if d == predicted else ORANGE
-            ax.scatter([zi], [sigmoid(zi)], s=120 if d == predicted else 60, color=colour, zorder=3)
-            ax.annotate(
-                str(d),
-                (zi, sigmoid(zi)),
-                textcoords="offset points",
-                xytext=(0, 10 if d % 2 else -20),
-                ha="center",
-                fontsize=14,
-                fontweight="bold",
-                color=colour,
-            )
-    ax.set(xlabel="logit z = w·x + b", ylabel="σ(z)", ylim=(-0.08, 1.08), title="The logistic (sigmoid) function")
-    ax.legend(loc="upper left")
+        sizes = [120 if d == predicted else 60 for d in range(len(zl))]
+        colours = [GREEN if d == predicted else ORANGE for d in range(len(zl))]
+        ax.scatter(zl, sigmoid(zl), s=sizes, color=colours, zorder=3)
+        _label_points(fig, ax, zl, sigmoid(zl), [str(d) for d in range(len(zl))], colours, sizes)
     return fig
+
+
+_LABEL_SIZE = 14  # pt, bold: the digits' labels on the sigmoid
+
+
+def _label_points(fig, ax, xs, ys, labels, colours, sizes) -> None:
+    """Label each point just above or below it, never on another label or dot: a drawing's scores
+    crowd together (most digits score far below zero, and many are clipped to the same end), and
+    labels put alternately above and below overlapped there. Greedy: points in order along x,
+    each label in the nearest free place of a few, in points from the dot, sized from the font."""
+    fig.draw_without_rendering()  # the axes' final place, so that data can be measured in points
+    to_pt = 72 / fig.dpi
+    centres = ax.transData.transform(np.column_stack([xs, ys])) * to_pt
+    inside = ax.get_window_extent().extents * to_pt  # labels stay off the ticks and the title
+    height, width = _LABEL_SIZE, 0.72 * _LABEL_SIZE
+    taken = [_box(cx, cy, np.sqrt(s), np.sqrt(s)) for (cx, cy), s in zip(centres, sizes, strict=True)]
+    taken.append(tuple(ax.get_legend().get_window_extent().extents * to_pt))
+    places = sorted(
+        ((dx, sign * (11 + 16 * k)) for k in range(6) for sign in (1, -1) for dx in (0, -14, 14, -28, 28)),
+        key=lambda p: np.hypot(*p),
+    )
+    for i in np.argsort(xs, kind="stable"):
+        cx, cy = centres[i]
+        w = width * len(labels[i])
+
+        def free(place, cx=cx, cy=cy, w=w):
+            box = _box(cx + place[0], cy + place[1], w, height)
+            inner = inside[0] <= box[0] and box[2] <= inside[2] and inside[1] <= box[1] and box[3] <= inside[3]
+            return inner and not any(_overlap(box, t) for t in taken)
+
+        dx, dy = next(filter(free, places), places[0])
+        taken.append(_box(cx + dx, cy + dy, w, height))
+        text = ax.annotate(
+            labels[i],
+            (xs[i], ys[i]),
+            textcoords="offset points",
+            xytext=(dx, dy),
+            ha="center",
+            va="center",
+            fontsize=_LABEL_SIZE,
+            fontweight="bold",
+            color=colours[i],
+        )
+        text.set_in_layout(False)  # placed after the layout: moving the axes now would undo it
+
+
+def _box(cx: float, cy: float, w: float, h: float) -> tuple[float, float, float, float]:
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+def _overlap(a, b, pad: float = 1.0) -> bool:
+    return a[0] < b[2] + pad and b[0] < a[2] + pad and a[1] < b[3] + pad and b[1] < a[3] + pad
 
 
 @_styled
@@ -158,10 +202,12 @@ def plot_logistic_1d(w: float, b: float, xs: Sequence[float] = (1, 2, 3, 4)) -> 
     ax.plot(grid, sigmoid(w * grid + b), color=BLUE, lw=2.5, label=f"σ({w:.2f}·x + {b:.2f})")
     ys = sigmoid(w * np.asarray(xs) + b)
     ax.scatter(xs, ys, color=ORANGE, s=70, zorder=3, label="predictions")
+    # Two decimals: a label is then narrower than the space between two points, whatever w and b;
+    # four ("0.9579", "0.9799") overlapped. The table beside the figure has four.
     for x, y in zip(xs, ys, strict=True):
-        ax.annotate(f"{y:.4f}", (x, y), textcoords="offset points", xytext=(0, 10), ha="center")
+        ax.annotate(f"{y:.2f}", (x, y), textcoords="offset points", xytext=(0, 10), ha="center")
     ax.axhline(0.5, color=GREY, ls=":", lw=1)
-    ax.set(xlabel="x", ylabel="P(class 1)", ylim=(-0.05, 1.1))
+    ax.set(xlabel="x", ylabel="P(class 1)", ylim=(-0.05, 1.15))
     ax.legend(loc="upper left")
     return fig
 
