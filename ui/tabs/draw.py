@@ -145,8 +145,7 @@ class Slots(NamedTuple):
     again by a stroke: a stroke reruns ``_live`` alone, which writes only into these."""
 
     answer: DeltaGenerator
-    note: DeltaGenerator  # the teach row's answer to a click, about the drawing on screen only
-    bars: DeltaGenerator
+    bars: DeltaGenerator  # the teach row's answer to a click (about this drawing only), then the bars
     details: DeltaGenerator
 
 
@@ -164,13 +163,13 @@ def render() -> None:
     left, right = st.columns([3, 2] if presenter else [1, 1], gap="large")
     with right:
         answer = st.container()
-        note = teach.render()  # hidden while there is no answer (ui/widgets/layout.py)
+        teach.render()  # hidden while there is no answer (ui/widgets/layout.py)
         more = st.expander("More: the chart, model and pen, what the model sees, why") if presenter else right
         with more:
             bars = st.container()
             _controls()
             details = st.container()
-    slots = Slots(answer, note, bars, details)
+    slots = Slots(answer, bars, details)
     with left:
         # Tabs, not a switch: both stay mounted, so going to Upload and back keeps the drawing.
         draw_tab, upload_tab = st.tabs([INPUT_DRAW, INPUT_UPLOAD], key="input_mode", on_change="rerun")
@@ -218,7 +217,6 @@ def _show(
     st.session_state.last_result = result
     if result is None:
         teach.remember(None, None)
-        teach.show_note(slots.note)
         # The key marks "no answer" for the page's style sheet, which hides the teach row then.
         with slots.answer.container(key="no_answer"):
             st.info(messages.get(problem) or messages["blank"])
@@ -228,8 +226,7 @@ def _show(
     proba = result.proba
     _answer(slots.answer, entry, proba, presenter)
     teach.remember(teach.source(image, result), int(proba.argmax()))
-    teach.show_note(slots.note)
-    slots.bars.html(inline.bars(proba, int(proba.argmax()), PROBA_CAPTION))
+    slots.bars.html(teach.note_html() + inline.bars(proba, int(proba.argmax()), PROBA_CAPTION))
     _details(slots.details, entry, result)
 
 

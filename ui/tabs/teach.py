@@ -5,13 +5,13 @@ turned it off; otherwise nothing of it is kept anywhere."""
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import time
 
 import numpy as np
 import streamlit as st
 from PIL import Image
-from streamlit.delta_generator import DeltaGenerator
 
 import model
 import store
@@ -62,7 +62,7 @@ def _set_choice() -> None:
         try:
             runs.set_shares(st.session_state.owner, bool(st.session_state.share_drawings))
         except store.StoreError as exc:
-            _say(f"Your choice could not be saved: {text.message(exc)}")
+            _say(f"Your choice could not be saved: {text.public(exc)}")
 
 
 def _teach(label: int | None) -> None:
@@ -101,7 +101,7 @@ def _teach(label: int | None) -> None:
                 pass  # the presenter removed it meanwhile
         kept = runs.add_drawing(ss.owner, int(label), png, framed)
     except (store.StoreError, store.Refused) as exc:
-        _say(f"Not kept: {text.message(exc)}")
+        _say(f"Not kept: {text.public(exc)}")
         return
     if kept is None:
         _say("Not kept: the presenter has turned sharing off for the room.")
@@ -127,19 +127,19 @@ def _identity(image) -> bytes | None:
 
 
 def _say(note: str) -> None:
-    """The teach row's answer to a click, for the drawing on screen now: a new stroke, Clear or
-    Undo makes another drawing, and the note goes with the drawing it was about."""
+    """The teach row's answer to a click (plain text), for the drawing on screen now: a new stroke,
+    Clear or Undo makes another drawing, and the note goes with the drawing it was about."""
     st.session_state.teach_note = (note, st.session_state.get("teach_for"))
 
 
-def show_note(slot) -> None:
-    """Write the teach note into ``slot`` if it is about the drawing on screen, else empty it
-    (every stroke: the fragment that draws the answer writes into its slots on every run)."""
+def note_html() -> str:
+    """The teach row's answer to a click as a line of HTML, if it is about the drawing on screen
+    ("" otherwise). It goes out with the bars (ui/tabs/draw.py), which every stroke rewrites anyway:
+    a place of its own would cost every stroke two more messages."""
     note = st.session_state.get("teach_note")
-    if note is not None and note[1] is not None and note[1] == st.session_state.get("teach_for"):
-        slot.caption(note[0])
-    else:
-        slot.empty()
+    if note is None or note[1] is None or note[1] != st.session_state.get("teach_for"):
+        return ""
+    return f'<p class="ds-note">{html.escape(note[0])}</p>'
 
 
 _LATEST: dict[str, tuple[float, bool | None]] = {}  # store URL -> (when read, the room's switch)
@@ -160,14 +160,14 @@ def stale() -> bool:
     return (sharing is False) != room_off
 
 
-def render() -> DeltaGenerator:
+def render() -> None:
     """The teach row under the answer: Right, or Wrong, it is a ... (built once per rerun of the
-    Draw tab, not per stroke; the page hides it while there is no answer). Returns the place of its
-    note, which each stroke rewrites (``show_note``)."""
+    Draw tab, not per stroke; the page hides it while there is no answer). Its answer to a click
+    goes out with each stroke's bars (``note_html``)."""
     ss = st.session_state
     runs = shared.store_or_none()
     if runs is None:
-        return st.container()
+        return
     _init_choice(runs)
     room_off, mine_off = _room_sharing(runs.url) is False, not ss.share_drawings
     ss._teach_shown = (runs.url, room_off)
@@ -190,12 +190,10 @@ def render() -> DeltaGenerator:
                 disabled=off,
                 help="Tell the model what it should have read: the drawing joins the room's dataset with that label.",
             )
-        note = st.container()
         if room_off:
             st.caption("The presenter has turned sharing off: labels are not kept.")
         elif mine_off:
             st.caption("You turned sharing off (sidebar): nothing of your drawings is kept.")
-    return note
 
 
 def share_toggle() -> None:

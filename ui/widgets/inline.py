@@ -79,6 +79,7 @@ def bars(proba: Sequence[float], highlight: int | None = None, caption: str = ""
 
 
 CSS = f"""
+.ds-note {{ font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); margin: 0 0 0.75rem; }}
 .ds-figs {{
   display: grid; grid-template-columns: repeat(var(--ds-cols), minmax(0, 1fr)); gap: 1rem; margin: 0.5rem 0 1rem;
 }}
