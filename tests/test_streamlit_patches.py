@@ -50,6 +50,38 @@ def _shape(dgs) -> list:
     return out
 
 
+def _state(value, depth: int = 0):
+    """Everything a copy holds, compared by value: a DeltaGenerator's every attribute (its parent's
+    too), a cursor's every attribute; so an attribute Streamlit's own copy carries and ours drops
+    (one a later Streamlit adds) makes the two differ."""
+    if (
+        isinstance(value, DeltaGenerator)
+        or hasattr(value, "__dict__")
+        and type(value).__module__.startswith("streamlit.")
+    ):
+        return (type(value).__name__, {k: _state(v, depth + 1) for k, v in sorted(vars(value).items())})
+    if isinstance(value, (list, tuple)):
+        return [_state(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {k: _state(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def test_a_fragments_stack_copy_holds_everything_streamlits_own_copy_holds():
+    from streamlit.elements.lib.form_utils import FormData
+
+    stack = _stack()
+    for i, dg in enumerate(stack):  # every attribute set, so a copy that dropped one would differ
+        dg._form_data = FormData(f"form-{i}")
+        dg._creating_fragment_id = f"fragment-{i}"
+    streamlit_patches.install()
+    ours = deepcopy(stack)
+    theirs = tuple(streamlit_patches._original_deepcopy(dg, {}) for dg in stack)
+    for mine, streamlits, original in zip(ours, theirs, stack, strict=True):
+        assert _state(mine) == _state(streamlits) == _state(original)
+        assert set(vars(mine)) == set(vars(streamlits))
+
+
 def test_a_fragments_stack_is_copied_as_streamlit_copies_it_with_each_container_copied_once():
     stack = _stack()
     streamlit_patches.install()
