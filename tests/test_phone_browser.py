@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from tests.browser import (
+from testkit.browser import (
     SCREENS,
     canvas_box,
     draw_digit,
@@ -16,7 +16,7 @@ from tests.browser import (
     streamlit_server,
     wait_idle,
 )
-from tests.drawing import PLACEMENTS, render
+from testkit.drawing import PLACEMENTS, render
 
 pytestmark = pytest.mark.browser
 
