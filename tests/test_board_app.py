@@ -6,6 +6,7 @@ long enough to read and then goes."""
 from __future__ import annotations
 
 import pytest
+from streamlit.proto.Block_pb2 import Block
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import local_script_runner as runner
 
@@ -140,3 +141,18 @@ def test_the_settings_read_in_plain_words():
     assert room.short_settings(sigmoid) == "Tutorial sigmoid, SGD, learning rate 0.001, 1 pass, varied digits"
     momentum = {**cfg, "model": "one-vs-rest", "optimizer": "sgd-momentum"}
     assert room.short_settings(momentum) == "One-vs-rest, SGD with momentum, learning rate 0.02, 3 passes"
+
+
+def test_enter_in_the_round_form_does_not_start_a_round(presenter):
+    at, _refresh = presenter
+    at.run()
+
+    def forms(node):
+        for child in getattr(node, "children", {}).values():
+            proto = getattr(child, "proto", None)
+            if isinstance(proto, Block) and proto.WhichOneof("type") == "form":
+                yield proto.form
+            yield from forms(child)
+
+    (round_form,) = [f for f in forms(at._tree) if f.form_id == "round_form"]
+    assert not round_form.enter_to_submit  # a round replaces the last one's winner on the board

@@ -400,7 +400,8 @@ def _remove_nickname(runs: store.Store) -> None:
 
 def _round_controls(runs: store.Store) -> None:
     st.subheader("Timed round")
-    with st.form("round_form", border=False):
+    # Enter in a field must not start a round: a round replaces the last one's winner on the board.
+    with st.form("round_form", border=False, enter_to_submit=False):
         st.text_input(
             "Challenge",
             "Best room accuracy",
@@ -409,7 +410,15 @@ def _round_controls(runs: store.Store) -> None:
         )
         c1, c2 = st.columns(2)
         c1.number_input("Round length (s)", 10, 3600, 120, step=10, key="round_seconds")
-        c2.number_input("Training time per run, at most (s)", 0.1, 600.0, 3.0, step=0.5, key="round_max_seconds")
+        c2.number_input(
+            "Training time per run, at most (s)",
+            0.1,
+            600.0,
+            3.0,
+            step=0.5,
+            key="round_max_seconds",
+            help=_("Only runs that train at most this long compete: a room compares settings, not patience."),
+        )
         st.form_submit_button("Start the round", type="primary", on_click=_start_round, args=(runs,))
     found = runs.round()
     if found and found["ends"] > time.time():
