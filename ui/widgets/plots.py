@@ -189,7 +189,8 @@ def plot_probability_pair(softmax_p: Sequence[float], sigmoid_p: Sequence[float]
     ax.bar(x - 0.2, softmax_p, 0.4, color=BLUE, label="softmax (sums to 1)")
     ax.bar(x + 0.2, sigmoid_p, 0.4, color=ORANGE, label="sigmoid per class (independent)")
     ax.set(xticks=x, xticklabels=DIGITS, ylim=(0, 1.05), xlabel="digit", ylabel="probability")
-    ax.legend(loc="upper left")
+    # Above the axes, not inside them: any digit's bars may reach the top, and a legend there hid them.
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     return fig
 
 
