@@ -57,7 +57,7 @@ def test_a_room_on_the_board(browser, tmp_path):
 
         # The presenter starts a round; it counts down.
         board.get_by_label("Round length (s)").fill("300")
-        board.get_by_label("Training time per run, at most (s)").fill("60")
+        board.get_by_role("spinbutton", name="Training time per run, at most (s)").fill("60")
         board.get_by_role("button", name="Start the round").click()
         clock = board.locator(".st-key-round_clock [data-testid='stMetricValue']")
         first, _ = wait_for(lambda: clock.inner_text().strip() if clock.count() else "", 20)
