@@ -212,7 +212,9 @@ def test_a_participant_moves_between_replicas_and_keeps_identity_and_runs(cluste
     # replica, which runs the page afresh for it, sidebar included (its first run leaves the
     # sidebar out, and the browser must ask for it again on a server that never knew it).
     page.get_by_text(other, exact=True).wait_for(timeout=60_000)
-    sidebar(page).get_by_role("button", name="Train", exact=True).wait_for(timeout=30_000)
+    # As long as a first page load may take (goto): under the whole suite's load the new replica
+    # runs the page, then the sidebar once the canvas is laid out.
+    sidebar(page).get_by_role("button", name="Train", exact=True).wait_for(timeout=90_000)
     open_tab(page, "Runs")
     pick_run(page, run.id)
     page.get_by_text(f"Run #{run.id} is yours.").first.wait_for(timeout=30_000)
